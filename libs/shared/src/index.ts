@@ -1,0 +1,4 @@
+export * from './parse';
+export * from './frames';
+export * from './backoff';
+export * from './channel-quantity';
