@@ -22,7 +22,7 @@ export function checkFields<T>(
   path: string,
 ): Parsed<T> {
   if (!isRecord(raw)) return { ok: false, reason: `${path}: expected an object` };
-  for (const [name, valid] of Object.entries(checks) as Array<[string, (v: unknown) => boolean]>) {
+  for (const [name, valid] of Object.entries<(v: unknown) => boolean>(checks)) {
     if (!valid(raw[name])) return { ok: false, reason: `${path}${path ? '.' : ''}${name}: invalid` };
   }
   return { ok: true, value: raw as T };
