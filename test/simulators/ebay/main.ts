@@ -1,0 +1,21 @@
+import { runUntilSignal } from '../sim-kit';
+import { startEbaySimulator } from './ebay-simulator';
+
+/** Standalone eBay simulator: PORT (default ephemeral) and SEED_SKUS (default 5 listings SKU-1..n, quantity 10). */
+async function main(): Promise<void> {
+  const sim = await startEbaySimulator({ port: Number(process.env['PORT'] ?? 0) });
+  const seed = Number(process.env['SEED_SKUS'] ?? 5);
+  const listings = Array.from({ length: seed }, (_, n) => {
+    const i = n + 1;
+    return { sku: `SKU-${i}`, ...sim.addListing(`SKU-${i}`, 10) };
+  });
+  process.stdout.write(
+    `${JSON.stringify({ url: sim.url, credentials: sim.credentials, listings }, null, 2)}\n`,
+  );
+  runUntilSignal('eBay', sim.close);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`eBay simulator failed to start: ${String(err)}\n`);
+  process.exit(1);
+});
