@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import type { AgentStatusV1 } from '@stockbridge/shared';
+import { DataSource, IsNull } from 'typeorm';
+import { isUuid } from '../tenants/tenants.repository';
+import type { AgentRef } from './agent-ref';
+import { AgentEntity } from './entities/agent.entity';
+
+@Injectable()
+export class AgentsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  private get repo() {
+    return this.db.getRepository(AgentEntity);
+  }
+
+  create(tenantId: string, name: string, tokenHash: string, tokenPrefix: string): Promise<AgentEntity> {
+    return this.repo.save(this.repo.create({ tenantId, name, tokenHash, tokenPrefix }));
+  }
+
+  list(tenantId: string): Promise<AgentEntity[]> {
+    return this.repo.find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  findOne(tenantId: string, id: string): Promise<AgentEntity | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.repo.findOneBy({ tenantId, id });
+  }
+
+  /** The agent a token belongs to, unless revoked. */
+  async findActiveByTokenHash(tokenHash: string): Promise<AgentRef | null> {
+    const agent = await this.repo.findOne({
+      select: { id: true, tenantId: true },
+      where: { tokenHash, revokedAt: IsNull() },
+    });
+    return agent ? { tenantId: agent.tenantId, agentId: agent.id } : null;
+  }
+
+  /** Idempotent: revoking twice keeps the first time. */
+  async revoke(tenantId: string, id: string): Promise<AgentEntity | null> {
+    if (!isUuid(id)) return null;
+    await this.db.query(
+      `UPDATE agents SET revoked_at = COALESCE(revoked_at, now()), connected = false WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    return this.findOne(tenantId, id);
+  }
+
+  async setConnected(agentId: string, connected: boolean): Promise<void> {
+    await this.db.query(`UPDATE agents SET connected = $2, last_seen_at = now() WHERE id = $1`, [
+      agentId,
+      connected,
+    ]);
+  }
+
+  async touch(agentId: string): Promise<void> {
+    await this.db.query(`UPDATE agents SET last_seen_at = now() WHERE id = $1`, [agentId]);
+  }
+
+  async recordStatus(agentId: string, status: AgentStatusV1): Promise<void> {
+    await this.db.query(
+      `UPDATE agents SET connected = true, last_seen_at = now(), agent_version = $2, odoo_version = $3, outbox_depth = $4
+        WHERE id = $1`,
+      [agentId, status.agentVersion, status.odooVersion, status.outboxDepth],
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { CloseCode, type AgentStatusV1 } from '@stockbridge/shared';
+import { DomainError } from '../common/errors/domain-error';
+import { AgentSessions } from '../gateway/agent-sessions.service';
+import type { AgentRef } from './agent-ref';
+import { generateAgentToken, hashAgentToken, looksLikeAgentToken } from './agent-token';
+import { AgentsRepository } from './agents.repository';
+import type { AgentEntity } from './entities/agent.entity';
+
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly agents: AgentsRepository,
+    private readonly sessions: AgentSessions,
+  ) {}
+
+  /** The token is returned here once and never again: only its hash is stored. */
+  async create(tenantId: string, name: string): Promise<{ agent: AgentEntity; token: string }> {
+    const { token, hash, prefix } = generateAgentToken();
+    return { agent: await this.agents.create(tenantId, name, hash, prefix), token };
+  }
+
+  list(tenantId: string): Promise<AgentEntity[]> {
+    return this.agents.list(tenantId);
+  }
+
+  async get(tenantId: string, agentId: string): Promise<AgentEntity> {
+    const agent = await this.agents.findOne(tenantId, agentId);
+    if (!agent) throw new DomainError('AGENT_NOT_FOUND', `Agent ${agentId} not found`);
+    return agent;
+  }
+
+  /** Revokes the token and closes the agent's open socket at once (4401), so it cannot send another frame. */
+  async revoke(tenantId: string, agentId: string): Promise<AgentEntity> {
+    const agent = await this.agents.revoke(tenantId, agentId);
+    if (!agent) throw new DomainError('AGENT_NOT_FOUND', `Agent ${agentId} not found`);
+    this.sessions.disconnect(agentId, CloseCode.Unauthorized, 'agent token revoked');
+    return agent;
+  }
+
+  /** Null for a missing, malformed, unknown or revoked token. */
+  async authenticate(token: string | null): Promise<AgentRef | null> {
+    if (!token || !looksLikeAgentToken(token)) return null;
+    return this.agents.findActiveByTokenHash(hashAgentToken(token));
+  }
+
+  markConnected(agentId: string): Promise<void> {
+    return this.agents.setConnected(agentId, true);
+  }
+
+  markDisconnected(agentId: string): Promise<void> {
+    return this.agents.setConnected(agentId, false);
+  }
+
+  touch(agentId: string): Promise<void> {
+    return this.agents.touch(agentId);
+  }
+
+  recordStatus(agentId: string, status: AgentStatusV1): Promise<void> {
+    return this.agents.recordStatus(agentId, status);
+  }
+}

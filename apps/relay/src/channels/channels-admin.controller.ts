@@ -1,0 +1,78 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Tenant } from '../common/auth/tenant.decorator';
+import { ChannelsService } from './channels.service';
+import {
+  CreateChannelDto,
+  toChannelResponse,
+  UpdateChannelDto,
+  type ChannelResponseDto,
+} from './dto/channel.dto';
+import {
+  CreateListingDto,
+  ListListingsQueryDto,
+  toListingResponse,
+  type ListingPageDto,
+  type ListingResponseDto,
+} from './dto/listing.dto';
+import { ListingsService } from './listings.service';
+
+@Controller('api/v1/tenants/:tenantId/channels')
+export class ChannelsAdminController {
+  constructor(
+    private readonly channels: ChannelsService,
+    private readonly listings: ListingsService,
+  ) {}
+
+  @Post()
+  async create(@Tenant() tenantId: string, @Body() body: CreateChannelDto): Promise<ChannelResponseDto> {
+    return toChannelResponse(await this.channels.create(tenantId, body));
+  }
+
+  @Get()
+  async list(@Tenant() tenantId: string): Promise<ChannelResponseDto[]> {
+    return (await this.channels.list(tenantId)).map(toChannelResponse);
+  }
+
+  @Get(':channelId')
+  async get(@Tenant() tenantId: string, @Param('channelId') channelId: string): Promise<ChannelResponseDto> {
+    return toChannelResponse(await this.channels.get(tenantId, channelId));
+  }
+
+  @Patch(':channelId')
+  async update(
+    @Tenant() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Body() body: UpdateChannelDto,
+  ): Promise<ChannelResponseDto> {
+    return toChannelResponse(await this.channels.update(tenantId, channelId, body));
+  }
+
+  @Post(':channelId/listings')
+  async createListing(
+    @Tenant() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Body() body: CreateListingDto,
+  ): Promise<ListingResponseDto> {
+    return toListingResponse(await this.listings.create(tenantId, channelId, body));
+  }
+
+  @Get(':channelId/listings')
+  async listListings(
+    @Tenant() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Query() query: ListListingsQueryDto,
+  ): Promise<ListingPageDto> {
+    const { items, nextCursor } = await this.listings.page(tenantId, channelId, query);
+    return { items: items.map(toListingResponse), nextCursor };
+  }
+
+  @Delete(':channelId/listings/:listingId')
+  @HttpCode(204)
+  async deleteListing(
+    @Tenant() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Param('listingId') listingId: string,
+  ): Promise<void> {
+    await this.listings.delete(tenantId, channelId, listingId);
+  }
+}

@@ -1,0 +1,102 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DEFAULT_RULE, resolveRule } from '@stockbridge/shared';
+import { DomainError } from '../common/errors/domain-error';
+import { ChannelNudger } from '../push/channel-nudger';
+import type { ChannelConnection } from './adapters/channel-adapter';
+import { checkChannelConfig, checkChannelCredentials } from './channel-config';
+import { ChannelsRepository, type ChannelChanges } from './channels.repository';
+import { CredentialsCipher } from './credentials.cipher';
+import { ruleFields } from './dto/channel-rule.dto';
+import type { CreateChannelDto, UpdateChannelDto } from './dto/channel.dto';
+import type { ChannelEntity } from './entities/channel.entity';
+
+@Injectable()
+export class ChannelsService {
+  private readonly logger = new Logger(ChannelsService.name);
+
+  constructor(
+    private readonly channels: ChannelsRepository,
+    private readonly cipher: CredentialsCipher,
+    private readonly nudger: ChannelNudger,
+  ) {}
+
+  async create(tenantId: string, dto: CreateChannelDto): Promise<ChannelEntity> {
+    assertValid([
+      ...checkChannelConfig(dto.kind, dto.config),
+      ...checkChannelCredentials(dto.kind, dto.credentials),
+    ]);
+    return this.channels.create({
+      tenantId,
+      name: dto.name,
+      kind: dto.kind,
+      config: dto.config,
+      credentialsEncrypted: this.cipher.encrypt(dto.credentials),
+      rule: resolveRule(DEFAULT_RULE, dto.rule ? ruleFields(dto.rule) : null),
+    });
+  }
+
+  list(tenantId: string): Promise<ChannelEntity[]> {
+    return this.channels.list(tenantId);
+  }
+
+  async get(tenantId: string, channelId: string): Promise<ChannelEntity> {
+    const channel = await this.channels.findOne(tenantId, channelId);
+    if (!channel) throw new DomainError('CHANNEL_NOT_FOUND', `Channel ${channelId} not found`);
+    return channel;
+  }
+
+  /** A new rule or config changes what every listing should show: all are marked dirty and the push nudged. */
+  async update(tenantId: string, channelId: string, dto: UpdateChannelDto): Promise<ChannelEntity> {
+    const current = await this.get(tenantId, channelId);
+    const changes: ChannelChanges = {};
+    if (dto.name !== undefined) changes.name = dto.name;
+    if (dto.config !== undefined) {
+      assertValid(checkChannelConfig(current.kind, dto.config));
+      changes.config = dto.config;
+    }
+    if (dto.credentials !== undefined) {
+      assertValid(checkChannelCredentials(current.kind, dto.credentials));
+      changes.credentialsEncrypted = this.cipher.encrypt(dto.credentials);
+    }
+    if (dto.rule !== undefined) changes.rule = resolveRule(current.rule, ruleFields(dto.rule));
+    if (dto.paused !== undefined) changes.paused = dto.paused;
+
+    const repush = dto.rule !== undefined || dto.config !== undefined;
+    const updated = await this.channels.update(tenantId, channelId, changes, repush);
+    if (!updated) throw new DomainError('CHANNEL_NOT_FOUND', `Channel ${channelId} not found`);
+    // Resuming, or new credentials, lets the listings that piled up while stuck go out now.
+    if (!updated.paused && (repush || dto.paused === false || dto.credentials !== undefined)) {
+      await this.nudge(channelId);
+    }
+    return updated;
+  }
+
+  /** Decrypted settings for an adapter (push, reconciliation). Never log or return the result. */
+  async getConnection(tenantId: string, channelId: string): Promise<ChannelConnection> {
+    const channel = await this.get(tenantId, channelId);
+    return {
+      kind: channel.kind,
+      config: channel.config,
+      credentials: this.cipher.decrypt(channel.credentialsEncrypted),
+    };
+  }
+
+  async nudge(channelId: string): Promise<void> {
+    try {
+      await this.nudger.nudge([channelId]);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.logger.warn(`nudging channel ${channelId} failed (${reason}); the sweeper will push its listings`);
+    }
+  }
+}
+
+function assertValid(problems: string[]): void {
+  if (problems.length > 0) {
+    throw new DomainError(
+      'INVALID_CHANNEL_CONFIG',
+      `Invalid channel settings: ${problems.join('; ')}`,
+      problems,
+    );
+  }
+}

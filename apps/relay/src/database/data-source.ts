@@ -1,0 +1,41 @@
+import type { DataSourceOptions } from 'typeorm';
+import { AgentEntity } from '../agents/entities/agent.entity';
+import { ChannelEntity } from '../channels/entities/channel.entity';
+import { ListingEntity } from '../channels/entities/listing.entity';
+import { LevelEventEntity } from '../inventory/entities/level-event.entity';
+import { StockLevelEntity } from '../inventory/entities/stock-level.entity';
+import { DeadLetterEntity } from '../push/entities/dead-letter.entity';
+import { DeliveryEntity } from '../push/entities/delivery.entity';
+import { TenantEntity } from '../tenants/entities/tenant.entity';
+import { CreateCoreSchema1764400000000 } from './migrations/1764400000000-CreateCoreSchema';
+import { CreatePushSchema1764400100000 } from './migrations/1764400100000-CreatePushSchema';
+
+/** Listed explicitly, never globbed: bundles and ts-node/swc disagree about paths. */
+export const RELAY_ENTITIES = [
+  TenantEntity,
+  AgentEntity,
+  StockLevelEntity,
+  LevelEventEntity,
+  ChannelEntity,
+  ListingEntity,
+  DeliveryEntity,
+  DeadLetterEntity,
+];
+
+export const RELAY_MIGRATIONS = [CreateCoreSchema1764400000000, CreatePushSchema1764400100000];
+
+/** One definition for the app, the migration CLI and the e2e global setup (which checks for schema drift). */
+export function relayDataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: RELAY_ENTITIES,
+    migrations: RELAY_MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto', // gen_random_uuid() is built into PostgreSQL 13+
+    installExtensions: false,
+    extra: { max: 20 }, // pool size: the gateway commits frames of many agents at once
+  };
+}

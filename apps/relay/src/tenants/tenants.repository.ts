@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { TenantEntity } from './entities/tenant.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (v: string): boolean => UUID.test(v);
+
+@Injectable()
+export class TenantsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  create(name: string): Promise<TenantEntity> {
+    const repo = this.db.getRepository(TenantEntity);
+    return repo.save(repo.create({ name }));
+  }
+
+  /** Null for a malformed id too: a bad id in a URL is simply a tenant that does not exist. */
+  findOne(id: string): Promise<TenantEntity | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.db.getRepository(TenantEntity).findOneBy({ id });
+  }
+}
