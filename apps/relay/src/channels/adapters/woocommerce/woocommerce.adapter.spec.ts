@@ -23,13 +23,16 @@ describe('WooCommerceAdapter against the WooCommerce simulator', () => {
       { kind: 'woocommerce', config: { baseUrl: sim.url, ...config }, credentials: { ...creds } },
       { timeoutMs: 2_000, ...options },
     );
-  const target = (sku: string, l: WooListing): ListingTarget => ({
+  const target = (
+    sku: string,
+    l: Pick<WooListing, 'externalId'> & { extra: Record<string, unknown> },
+  ): ListingTarget => ({
     listingId: `L-${sku}`,
     sku,
     externalId: l.externalId,
     extra: l.extra,
   });
-  const update = (sku: string, l: WooListing, quantity: number): QuantityUpdate => ({
+  const update = (sku: string, l: Parameters<typeof target>[1], quantity: number): QuantityUpdate => ({
     target: target(sku, l),
     quantity,
   });
