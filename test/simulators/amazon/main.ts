@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     return { sku: `SKU-${i}`, ...sim.addListing(`SKU-${i}`, 10) };
   });
   process.stdout.write(
-    `${JSON.stringify({ url: sim.url, credentials: sim.credentials, listings }, null, 2)}\n`,
+    `${JSON.stringify({ url: sim.url, sellerId: sim.sellerId, marketplaceId: sim.marketplaceId, credentials: sim.credentials, listings }, null, 2)}\n`,
   );
   runUntilSignal('Amazon', sim.close);
 }
