@@ -174,20 +174,20 @@ export function applyInventory(env: Env, quantIds: number[]): void {
     if (diff !== 0) {
       const lossLocation = inventoryLossLocation(env, (quant['company_id'] as number | null) ?? null);
       const [from, to] = diff > 0 ? [lossLocation, locationId] : [locationId, lossLocation];
-      orm.create(env, 'stock.move', [
+      const [moveId] = orm.create(env, 'stock.move', [
         {
           name: 'Product Quantity Updated',
           reference: 'Product Quantity Updated',
           product_id: productId,
           product_uom_qty: Math.abs(diff),
-          quantity: Math.abs(diff),
           location_id: from,
           location_dest_id: to,
-          state: 'done',
           is_inventory: true,
           company_id: quant['company_id'] ?? false,
         },
-      ]);
+      ]) as [number];
+      // `quantity` is a hidden column on 16 (quantity_done there), so it is set below the RPC layer
+      orm.update(env, 'stock.move', moveId, { quantity: Math.abs(diff), state: 'done' });
       addQuantity(env, productId, locationId, diff);
       addQuantity(env, productId, lossLocation, -diff);
       if (diff < 0) freeReservation(env, productId, locationId);

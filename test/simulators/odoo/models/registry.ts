@@ -60,7 +60,13 @@ export function buildRegistry(version: OdooVersion, modules: ReadonlySet<string>
   const registry = new Map<string, ModelDef>();
   for (const model of models) {
     if (!modules.has(model.module)) continue;
-    const fields = Object.fromEntries(Object.entries(model.fields).filter(([, field]) => present(field)));
+    // a field of another version or module stays a hidden column, so the business code can keep using it
+    const fields = Object.fromEntries(
+      Object.entries(model.fields).map(([name, field]) => [
+        name,
+        present(field) ? field : { ...field, internal: true },
+      ]),
+    );
     registry.set(model.name, { ...model, fields: { ...MAGIC_FIELDS, ...fields } });
   }
   // relational fields towards models that are not installed disappear with them
