@@ -1,10 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { rabbitmqctl } from './test-env';
-
-export interface QueueCounts {
-  ready: number;
-  unacked: number;
-}
 
 /**
  * A vhost of its own for one agent test file, beside the run's vhost: the agent's queue names are fixed
@@ -35,32 +29,6 @@ export class AgentVhost {
     url.hostname = host;
     url.port = String(port);
     return url.href;
-  }
-
-  /** Ready and unacked counts as the broker sees them (quorum queues report unacked only here). */
-  counts(queue: string): QueueCounts {
-    const out = execFileSync(
-      'rabbitmqctl',
-      [
-        '-q',
-        'list_queues',
-        '-p',
-        this.name,
-        'name',
-        'messages_ready',
-        'messages_unacknowledged',
-        '--formatter',
-        'json',
-      ],
-      { encoding: 'utf8' },
-    );
-    const rows = JSON.parse(out) as Array<{
-      name: string;
-      messages_ready: number;
-      messages_unacknowledged: number;
-    }>;
-    const row = rows.find((r) => r.name === queue);
-    return { ready: row?.messages_ready ?? 0, unacked: row?.messages_unacknowledged ?? 0 };
   }
 
   /** Makes the broker itself close every connection of this vhost (CONNECTION_FORCED). */

@@ -35,7 +35,8 @@ export class FakeRelay {
   private constructor(
     private readonly http: Server,
     private readonly wss: WebSocketServer,
-    readonly token: string,
+    /** The token it accepts; a test may change it (a new token was created). */
+    public token: string,
   ) {}
 
   static async start(token: string): Promise<FakeRelay> {

@@ -21,7 +21,7 @@ export class AgentMetrics {
   });
   readonly pollDuration = new Histogram({
     name: 'agent_odoo_poll_duration_seconds',
-    help: 'Duration of one Odoo poll',
+    help: 'Duration of one successful Odoo poll (read changes, publish to the outbox)',
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
@@ -43,7 +43,7 @@ export class AgentMetrics {
   });
   readonly odooErrors = new Counter({
     name: 'agent_odoo_errors_total',
-    help: 'Failed Odoo polls by kind',
+    help: 'Polls that failed on Odoo, by error kind',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });

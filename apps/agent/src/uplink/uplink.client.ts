@@ -147,7 +147,10 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
     });
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
-    ws.on('pong', () => clearTimeout(this.pongTimer));
+    ws.on('pong', () => {
+      clearTimeout(this.pongTimer);
+      this.pongTimer = undefined;
+    });
     ws.on('close', (code: number, reason: Buffer) =>
       this.onClose(ws, code, reason.toString('utf8'), refusedStatus),
     );
@@ -169,13 +172,13 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
       this.attempt = 0;
     }, this.timings.stableAfterMs);
     this.pingTimer = setInterval(() => {
-      clearTimeout(this.pongTimer);
+      ws.ping();
+      if (this.pongTimer !== undefined) return; // still waiting for an earlier pong: its deadline stands
       this.pongTimer = setTimeout(() => {
         this.lastProblem = `the relay at ${this.where} stopped answering pings (no pong within ${this.timings.pongTimeoutMs} ms)`;
         this.log.warn(`${this.lastProblem}: reconnecting`);
         ws.terminate();
       }, this.timings.pongTimeoutMs);
-      ws.ping();
     }, this.timings.pingIntervalMs);
     void this.sendHello(ws);
     this.helloTimer = setInterval(() => void this.sendHello(ws), this.timings.helloIntervalMs);
@@ -217,6 +220,7 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
   private onClose(ws: WebSocket, code: number, reason: string, refusedStatus: number | null): void {
     const wasOpen = this.openSocket === ws;
     for (const t of [this.stableTimer, this.pongTimer, this.reconnectTimer]) clearTimeout(t);
+    this.pongTimer = undefined;
     if (wasOpen) {
       clearInterval(this.pingTimer);
       clearInterval(this.helloTimer);
