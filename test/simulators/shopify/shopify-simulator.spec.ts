@@ -47,6 +47,14 @@ const SELECTION = `{
 const setDoc = (key?: string): string =>
   `mutation Set($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input)${key === undefined ? '' : ` @idempotent(key: "${key}")`} ${SELECTION} }`;
 
+async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 interface Row {
   item: string;
   q: number;
@@ -329,17 +337,14 @@ describe('Shopify simulator', () => {
     });
 
     it('answers IDEMPOTENCY_CONCURRENT_REQUEST while the same key is still in flight', async () => {
-      sim.setLatency(150);
-      const [one, two] = await Promise.all([
-        setQuantities([{ item: a, q: 8 }], 'busy'),
-        new Promise<Answer>((resolve) =>
-          setTimeout(() => resolve(setQuantities([{ item: a, q: 8 }], 'busy')), 40),
-        ),
-      ]);
-      expect(one.body.data?.['inventorySetQuantities']).toMatchObject({ userErrors: [] });
-      expect(two.body.data?.['inventorySetQuantities']).toMatchObject({
-        userErrors: [{ code: 'IDEMPOTENCY_CONCURRENT_REQUEST' }],
+      sim.setLatency(400); // the first answer is held; its key stays in flight meanwhile
+      const first = setQuantities([{ item: a, q: 8 }], 'busy');
+      await waitFor(() => sim.history(a).length === 1);
+      const second = await setQuantities([{ item: a, q: 8 }], 'busy');
+      expect(second.body.data?.['inventorySetQuantities']).toMatchObject({
+        userErrors: [{ code: 'IDEMPOTENCY_CONCURRENT_REQUEST', field: null }],
       });
+      expect((await first).body.data?.['inventorySetQuantities']).toMatchObject({ userErrors: [] });
       expect(sim.history(a)).toEqual([8]);
     });
 
@@ -648,12 +653,12 @@ describe('Shopify simulator', () => {
           method: 'POST',
           headers: { 'X-Shopify-Access-Token': sim.accessToken, 'Content-Type': 'application/json' },
           body: JSON.stringify({ query: setDoc('t2'), variables: { input: input([{ item, q: 6 }]) } }),
-          signal: AbortSignal.timeout(100),
+          signal: AbortSignal.timeout(400),
         }),
       ).rejects.toThrow();
       expect(sim.quantityOf(item)).toBe(6);
       // the client retries with the same key: the lost answer is replayed, nothing applied twice
-      await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => sim.calls().length === 2); // the server saw the client go
       const retry = await setQuantities([{ item, q: 6 }], 't2');
       expect(retry.body.data?.['inventorySetQuantities']).toMatchObject({ userErrors: [] });
       expect(sim.history(item)).toEqual([6]);

@@ -23,7 +23,7 @@ import {
   type Record_,
 } from './graphql-executor';
 import { LeakyBucket, type ThrottleStatus } from './leaky-bucket';
-import { InventoryStore } from './inventory-store';
+import { InventoryStore, parseSearch } from './inventory-store';
 import { shopifySchema, type SimContext } from './shopify-schema';
 
 export type ShopifyPlan = 'standard' | 'advanced' | 'plus' | 'enterprise';
@@ -407,6 +407,7 @@ class Simulator implements ShopifySimulator {
   async close(): Promise<void> {
     this.timers.forEach((t) => clearTimeout(t));
     this.timers.clear();
+    if (!this.server.listening) return; // closing twice is harmless
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
   }
@@ -461,7 +462,7 @@ function describe(body: string): Pick<ShopifyCall, 'operation' | 'items'> {
         items += Array.isArray(q) ? q.length : 0;
       } else if (f.name === 'nodes') items += Array.isArray(args['ids']) ? args['ids'].length : 0;
       else if (f.name === 'inventoryItems')
-        items += typeof args['query'] === 'string' ? args['query'].split(' OR ').length : 0;
+        items += typeof args['query'] === 'string' ? parseSearch(args['query']).length : 0;
       else items += 1;
     }
     return { operation: fields.map((f) => f.name).join(','), items };
