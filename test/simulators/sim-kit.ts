@@ -7,13 +7,14 @@ import type { AddressInfo } from 'node:net';
  * API's error bodies; nothing here knows a wire format.
  */
 
-/** A fault applied to the next `count` requests (default 1), before the API itself sees them. */
+/** A fault applied to requests before the API itself sees them (same shape as the Shopify simulator's). */
 export interface FaultSpec {
   status?: 429 | 500 | 502 | 503;
   retryAfterSec?: number; // sent as Retry-After with the faulted status
-  count?: number; // how many requests it hits; Infinity for a storm until clearFaults()
+  count?: number; // how many requests it hits; default every request until clearFaults()
   delayMs?: number; // wait before answering (alone: a slow but correct answer)
-  timeout?: boolean; // never answer; the connection stays open until the client gives up
+  /** Never answer; the connection stays open until the client gives up. 'after-apply' does the work first (a lost answer). */
+  timeout?: boolean | 'before-apply' | 'after-apply';
 }
 
 /** One request as the simulator saw it; status 0 means no answer was sent (timeout fault, client gone). */
@@ -154,7 +155,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       if (latencyMs > 0) await sleep(latencyMs);
       const f = takeFault();
       if (f?.delayMs) await sleep(f.delayMs);
-      if (f?.timeout) return; // hold the connection: the client must time out
+      if (f?.timeout === true || f?.timeout === 'before-apply') return; // hold the connection: the client must time out
       if (f?.status) {
         const reply = options.faultReply(f.status, f.retryAfterSec);
         const headers = { ...reply.headers };
@@ -162,6 +163,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         return send(res, decorate({ ...reply, headers }));
       }
       const reply = route ? await route.handle(sim) : options.notFound(sim);
+      if (f?.timeout === 'after-apply') return; // the work is done but the answer is lost
       if (!res.destroyed) send(res, decorate(reply));
     })().catch((err: unknown) => {
       // a simulator bug must show up as a clear 500, never as a hung test
@@ -180,7 +182,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     url: `http://127.0.0.1:${port}`,
     calls: () => log.map((c) => ({ ...c })),
     injectFaults(spec) {
-      fault = { ...spec, remaining: spec.count ?? 1 };
+      fault = { ...spec, remaining: spec.count ?? Number.POSITIVE_INFINITY };
     },
     clearFaults() {
       fault = undefined;

@@ -144,6 +144,7 @@ describe('AmazonAdapter against the Amazon SP-API simulator', () => {
     await expect(adapter({ timeoutMs: 150 }).pushQuantities([update(a, 2)], ctx)).rejects.toMatchObject({
       kind: 'timeout',
     });
+    sim.clearFaults();
     await expect(adapter().testConnection()).resolves.toBeUndefined();
   });
 

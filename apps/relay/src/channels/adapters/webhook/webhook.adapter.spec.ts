@@ -118,6 +118,18 @@ describe('WebhookAdapter against the webhook receiver simulator', () => {
     expect(sim.deliveries().map((d) => d.replayed)).toEqual([false, true]);
   });
 
+  it('a retry with the same key after a lost answer re-sends the same bytes and is replayed, not re-applied', async () => {
+    sim.addListing('A', 1);
+    sim.injectFaults({ timeout: 'after-apply', count: 1 });
+    const hook = adapter({ timeoutMs: 150 });
+    await expect(hook.pushQuantities([update('A', 3)], ctx)).rejects.toMatchObject({ kind: 'timeout' });
+    expect(sim.quantityOf('A')).toBe(3); // applied, but the answer was lost
+    const again = await hook.pushQuantities([update('A', 3)], ctx);
+    expect(again.items).toEqual([{ listingId: 'L-A', ok: true, quantity: 3 }]);
+    expect(sim.deliveries().map((d) => d.replayed)).toEqual([false, true]);
+    expect(sim.history('A')).toEqual([1, 3]);
+  });
+
   it('honours 429 Retry-After as throttled; 5xx is server; no answer is timeout', async () => {
     sim.addListing('A', 1);
     sim.injectFaults({ status: 429, retryAfterSec: 2 });

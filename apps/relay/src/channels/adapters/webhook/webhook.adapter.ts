@@ -28,6 +28,7 @@ import {
 
 const KIND = 'webhook';
 const READ_MAX_SKUS = 100;
+const RECENT_BODIES = 256;
 
 /** One SKU in a delivery; several updates of one SKU in a push collapse into it (the last one wins). */
 interface Entry {
@@ -67,6 +68,7 @@ export class WebhookAdapter implements ChannelAdapter {
   readonly defaultRate: { capacity: number; refillPerSec: number; costPerCall: number };
   private batchSize: number;
   private lastVersion = 0;
+  private readonly recentBodies = new Map<string, { fingerprint: string; body: string }>(); // webhook-id -> bytes
   private readonly url: string;
   private readonly readUrl: string | undefined;
   private readonly key: Buffer;
@@ -125,12 +127,7 @@ export class WebhookAdapter implements ChannelAdapter {
   }
 
   private async deliver(d: Delivery, ctx: PushContext): Promise<PushBatchResult> {
-    const version = this.nextVersion();
-    const body = JSON.stringify({
-      type: 'stock.set',
-      timestamp: new Date().toISOString(),
-      data: { items: d.entries.map((e) => ({ sku: e.sku, quantity: e.quantity, version })) },
-    });
+    const body = this.bodyFor(d);
     const ans = await this.send('POST', this.url, d.id, body, ctx.signal);
     if (ans.status === 413 && d.entries.length > 1) {
       // the receiver takes fewer items per request than configured: halve, remember, go on
@@ -250,6 +247,29 @@ export class WebhookAdapter implements ChannelAdapter {
       { method, url, headers, ...(method === 'POST' ? { body } : {}), ...(signal ? { signal } : {}) },
       `${method} ${new URL(url).pathname}`,
     );
+  }
+
+  /**
+   * The exact bytes of a delivery. A repeat of the same webhook-id with the same items re-sends the same bytes
+   * (same timestamp and version), so the receiver's Idempotency-Key replay recognises it instead of refusing a
+   * reused key with a different body.
+   */
+  private bodyFor(d: Delivery): string {
+    const fingerprint = JSON.stringify(d.entries.map((e) => [e.sku, e.quantity]));
+    const cached = this.recentBodies.get(d.id);
+    if (cached?.fingerprint === fingerprint) return cached.body;
+    const version = this.nextVersion();
+    const body = JSON.stringify({
+      type: 'stock.set',
+      timestamp: new Date().toISOString(),
+      data: { items: d.entries.map((e) => ({ sku: e.sku, quantity: e.quantity, version })) },
+    });
+    this.recentBodies.set(d.id, { fingerprint, body });
+    if (this.recentBodies.size > RECENT_BODIES) {
+      const oldest = this.recentBodies.keys().next();
+      if (!oldest.done) this.recentBodies.delete(oldest.value);
+    }
+    return body;
   }
 
   /** Strictly increasing per adapter (epoch ms, bumped when two deliveries share a millisecond). */
