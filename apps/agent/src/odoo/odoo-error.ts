@@ -173,6 +173,16 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** `fetch failed` says nothing; its cause says e.g. `bad port`. */
+function deepestMessage(err: unknown): string {
+  let message = String(err);
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth++) {
+    if ('message' in e && typeof e.message === 'string' && e.message !== '') message = e.message;
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return message;
+}
+
 /** Maps a thrown fetch error (network failure or timeout) to an OdooError. */
 export function classifyTransportError(
   target: OdooTarget,
@@ -190,9 +200,7 @@ export function classifyTransportError(
       { retryable: isReadMethod(site.method), cause: err },
     );
   }
-  const code =
-    errorCode(err) ??
-    (typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err));
+  const code = errorCode(err) ?? deepestMessage(err);
   const sent = !NOT_SENT_CODES.has(code);
   return new OdooError(
     'unreachable',
