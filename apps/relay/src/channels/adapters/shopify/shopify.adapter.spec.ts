@@ -164,7 +164,7 @@ describe('ShopifyAdapter', () => {
             permanent: true,
             code: 'not-found',
             message: expect.stringMatching(
-              /^Shopify INVALID_INVENTORY_ITEM: The specified inventory item could not be found/,
+              /^Shopify gid:\/\/shopify\/InventoryItem\/999 \(sku l-gone\): The specified inventory item could not be found\. \(INVALID_INVENTORY_ITEM\)$/,
             ),
           },
           {
@@ -184,6 +184,22 @@ describe('ShopifyAdapter', () => {
       expect(sim.history(good1)).toEqual([3]);
     });
 
+    it('a key reused for other content fails every row retryably with Shopify own code', async () => {
+      const a = sim.addItem('A', 0);
+      await adapter.pushQuantities([update('l-a', a, 1)], { idempotencyKey: 'reused' });
+      const result = await adapter.pushQuantities([update('l-a', a, 2)], { idempotencyKey: 'reused' });
+      expect(result.items).toEqual([
+        {
+          listingId: 'l-a',
+          ok: false,
+          permanent: false,
+          code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+          message: expect.stringContaining('cannot be used with different operation parameters'),
+        },
+      ]);
+      expect(sim.history(a)).toEqual([1]);
+    });
+
     it('answers updates Shopify would refuse without calling it', async () => {
       const a = sim.addItem('A', 0);
       const result = await adapter.pushQuantities(
@@ -191,9 +207,9 @@ describe('ShopifyAdapter', () => {
         { idempotencyKey: 'k' },
       );
       expect(result.items.map((i) => [i.listingId, i.ok, !i.ok && i.permanent, !i.ok && i.code])).toEqual([
-        ['l-bad-id', false, true, 'validation'],
-        ['l-neg', false, true, 'validation'],
-        ['l-frac', false, true, 'validation'],
+        ['l-bad-id', false, true, 'INVALID_TARGET'],
+        ['l-neg', false, true, 'INVALID_QUANTITY'],
+        ['l-frac', false, true, 'INVALID_QUANTITY'],
       ]);
       expect(sim.calls()).toHaveLength(0);
     });
@@ -210,7 +226,7 @@ describe('ShopifyAdapter', () => {
         expect.arrayContaining([
           { listingId: 'l-1', ok: true, quantity: 6 },
           { listingId: 'l-2', ok: true, quantity: 6 },
-          expect.objectContaining({ listingId: 'l-3', ok: false, permanent: true, code: 'validation' }),
+          expect.objectContaining({ listingId: 'l-3', ok: false, permanent: true, code: 'DUPLICATE_TARGET' }),
         ]),
       );
       expect(sim.calls().map((c) => c.items)).toEqual([1]);
@@ -342,7 +358,7 @@ describe('ShopifyAdapter', () => {
           listingId: 'l-good',
           ok: false,
           permanent: false,
-          code: 'server',
+          code: 'call-server',
           message: expect.stringContaining('HTTP 503'),
         }),
       ]);

@@ -141,7 +141,7 @@ export class ShopifyAdapter implements ChannelAdapter {
               failedItem(
                 u,
                 false,
-                'not-applied',
+                'NOT_APPLIED',
                 `Shopify rejected other rows ${MAX_PUSH_ROUNDS} times; this one was not applied yet`,
               ),
             );
@@ -157,7 +157,9 @@ export class ShopifyAdapter implements ChannelAdapter {
         // rows already judged keep their results; the rest fail with the call's own error (retryable when it is)
         for (const row of pending)
           for (const u of row.updates)
-            items.push(failedItem(u, !err.retryable, err.kind, `${err.message} (in the follow-up call)`));
+            items.push(
+              failedItem(u, !err.retryable, `call-${err.kind}`, `${err.message} (in the follow-up call)`),
+            );
         rate = err.rate ?? rate;
         break;
       }
@@ -177,7 +179,7 @@ export class ShopifyAdapter implements ChannelAdapter {
           failedItem(
             u,
             true,
-            'validation',
+            'INVALID_TARGET',
             `Shopify push: "${u.target.externalId}" is not an inventory item id (expected gid://shopify/InventoryItem/<n>)`,
           ),
         );
@@ -186,7 +188,7 @@ export class ShopifyAdapter implements ChannelAdapter {
           failedItem(
             u,
             true,
-            'validation',
+            'INVALID_QUANTITY',
             `Shopify push: quantity ${u.quantity} for ${u.target.sku} must be a whole number from 0 to 1,000,000,000`,
           ),
         );
@@ -200,7 +202,7 @@ export class ShopifyAdapter implements ChannelAdapter {
             failedItem(
               u,
               true,
-              'validation',
+              'DUPLICATE_TARGET',
               `Shopify push: listings ${row.updates[0]?.target.listingId} and ${u.target.listingId} both map to ${gid} but want ${row.quantity} and ${u.quantity}`,
             ),
           );
@@ -225,34 +227,27 @@ export class ShopifyAdapter implements ChannelAdapter {
     }
     if (callLevel.length > 0) {
       // an input-level error (reason, name, idempotency) concerns every row: nothing to re-send
-      const text = callLevel.map((e) => `${e.code}: ${e.message}`).join('; ');
+      const text = callLevel.map((e) => `${e.message} (${e.code})`).join('; ');
       const retryable = callLevel.every((e) => RETRYABLE_CODES.has(e.code));
+      const code = callLevel[0]?.code ?? 'UNKNOWN';
       for (const row of rows)
         for (const u of row.updates)
-          items.push(
-            failedItem(
-              u,
-              !retryable,
-              retryable ? 'conflict' : 'validation',
-              `Shopify inventorySetQuantities: ${text}`,
-            ),
-          );
+          items.push(failedItem(u, !retryable, code, `Shopify inventorySetQuantities: ${text}`));
       return [];
     }
     const again: Row[] = [];
     rows.forEach((row, i) => {
       const e = byRow.get(i);
       if (!e) return again.push(row);
-      const notFound = NOT_FOUND_CODES.has(e.code);
       const retryable = RETRYABLE_CODES.has(e.code);
-      const code = notFound ? 'not-found' : retryable ? 'conflict' : 'validation';
+      const code = NOT_FOUND_CODES.has(e.code) ? 'not-found' : e.code; // Shopify's own code otherwise
       for (const u of row.updates)
         items.push(
           failedItem(
             u,
             !retryable,
             code,
-            `Shopify ${e.code}: ${e.message} (${row.inventoryItemId}, sku ${u.target.sku})`,
+            `Shopify ${row.inventoryItemId} (sku ${u.target.sku}): ${e.message} (${e.code})`,
           ),
         );
     });
