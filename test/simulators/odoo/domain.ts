@@ -142,7 +142,9 @@ function matchLeaf(
   if (name === 'id' && (op === 'child_of' || op === 'parent_of'))
     return hierarchy(env, model.name, asIds(value), op).has(row.id);
   const field = getField(model, name);
-  const stored = name === 'id' ? row.id : fieldValue(env, model, row, name);
+  // stored columns are read straight from the row: this runs once per row and leaf on every search
+  const derived = field.compute !== undefined || field.type === 'one2many' || name === 'display_name';
+  const stored = derived ? fieldValue(env, model, row, name) : (row[name] ?? null);
   if (rest.length > 0) {
     // a.b op v  ==  a in search([(b, op, v)]): any related record matches
     const related = env.model(field.relation ?? '');
@@ -233,6 +235,17 @@ function likeRegex(pattern: string, wrap: boolean, insensitive: boolean): RegExp
 
 const isNull = (v: unknown): boolean => v === null || v === undefined || v === false;
 
+// `in` lists are often 1000 SKUs tested against every row: build each list's Set once
+const valueSets = new WeakMap<unknown[], Set<unknown>>();
+function valueSet(values: unknown[]): Set<unknown> {
+  let set = valueSets.get(values);
+  if (!set) {
+    set = new Set(values);
+    valueSets.set(values, set);
+  }
+  return set;
+}
+
 function compare(stored: unknown, op: Operator, value: unknown): boolean {
   switch (op) {
     case '=':
@@ -243,8 +256,7 @@ function compare(stored: unknown, op: Operator, value: unknown): boolean {
     case 'in':
     case 'not in': {
       if (!Array.isArray(value)) throw valueError(`The domain operator '${op}' expects a list of values`);
-      const values: unknown[] = value;
-      const found = isNull(stored) ? values.some(isNull) : values.includes(stored);
+      const found = isNull(stored) ? value.some(isNull) : valueSet(value).has(stored);
       return op === 'in' ? found : !found;
     }
     case '>':

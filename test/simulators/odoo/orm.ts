@@ -100,8 +100,7 @@ function createOne(env: Env, model: ModelDef, vals: Vals): number {
     throw valueError(`${model.name}.create() expects a dict of values, got ${pyRepr(vals)}`);
   // every column exists, as in a table: NULL (False for booleans) unless a default applies
   const stored: Record<string, Value> = {};
-  for (const [name, field] of Object.entries(model.fields)) {
-    if (!isStored(field) || name === 'id') continue;
+  for (const [name, field] of columnsOf(model).stored) {
     if (field.default === undefined || name in vals) stored[name] = field.type === 'boolean' ? false : null;
     else stored[name] = typeof field.default === 'function' ? field.default(env) : field.default;
   }
@@ -157,9 +156,25 @@ function applyLater(env: Env, model: ModelDef, row: Row, later: Later): void {
   }
 }
 
+interface Columns {
+  stored: Array<[string, FieldDef]>;
+  required: Array<[string, FieldDef]>;
+}
+
+// Field lists per model, computed once: create() runs per record and bulk loads create 100k of them.
+const columnsCache = new WeakMap<ModelDef, Columns>();
+function columnsOf(model: ModelDef): Columns {
+  let columns = columnsCache.get(model);
+  if (!columns) {
+    const stored = Object.entries(model.fields).filter(([name, field]) => isStored(field) && name !== 'id');
+    columns = { stored, required: stored.filter(([, field]) => field.required) };
+    columnsCache.set(model, columns);
+  }
+  return columns;
+}
+
 function checkRequired(model: ModelDef, row: Row): void {
-  for (const [name, field] of Object.entries(model.fields)) {
-    if (!field.required || !isStored(field)) continue;
+  for (const [name, field] of columnsOf(model).required) {
     const value = row[name];
     if (value === null || value === undefined || value === '')
       throw validationError(

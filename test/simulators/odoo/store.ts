@@ -8,13 +8,13 @@ import type { Row, Value } from './types';
 export class Store {
   private readonly tables = new Map<string, Map<number, Row>>();
   private readonly sequences = new Map<string, number>();
-  /** `${model}.${field}` -> referenced id -> row ids. */
-  private readonly indexes = new Map<string, Map<number, Set<number>>>();
-  private readonly indexedFields = new Map<string, string[]>();
+  /** model -> many2one field -> referenced id -> row ids. */
+  private readonly indexes = new Map<string, Map<string, Map<number, Set<number>>>>();
   private journal: Array<() => void> | null = null;
 
   constructor(indexed: Record<string, string[]>) {
-    for (const [model, fields] of Object.entries(indexed)) this.indexedFields.set(model, fields);
+    for (const [model, fields] of Object.entries(indexed))
+      this.indexes.set(model, new Map(fields.map((field) => [field, new Map()])));
   }
 
   rows(model: string): IterableIterator<Row> {
@@ -27,12 +27,10 @@ export class Store {
 
   /** Rows of `model` whose many2one `field` points at `id`. */
   referencing(model: string, field: string, id: number): Row[] {
-    if (!this.indexedFields.get(model)?.includes(field)) {
-      return [...this.rows(model)].filter((row) => row[field] === id);
-    }
+    const index = this.indexes.get(model)?.get(field);
+    if (!index) return [...this.rows(model)].filter((row) => row[field] === id);
     const table = this.table(model);
-    const ids = this.indexes.get(`${model}.${field}`)?.get(id) ?? [];
-    return [...ids].flatMap((rowId) => table.get(rowId) ?? []);
+    return [...(index.get(id) ?? [])].flatMap((rowId) => table.get(rowId) ?? []);
   }
 
   insert(model: string, values: Record<string, Value>): Row {
@@ -105,15 +103,11 @@ export class Store {
   }
 
   private index(model: string, row: Row): void {
-    for (const field of this.indexedFields.get(model) ?? []) {
+    const indexes = this.indexes.get(model);
+    if (!indexes) return;
+    for (const [field, index] of indexes) {
       const ref = row[field];
       if (typeof ref !== 'number') continue;
-      const key = `${model}.${field}`;
-      let index = this.indexes.get(key);
-      if (!index) {
-        index = new Map();
-        this.indexes.set(key, index);
-      }
       let ids = index.get(ref);
       if (!ids) {
         ids = new Set();
@@ -124,9 +118,11 @@ export class Store {
   }
 
   private unindex(model: string, row: Row): void {
-    for (const field of this.indexedFields.get(model) ?? []) {
+    const indexes = this.indexes.get(model);
+    if (!indexes) return;
+    for (const [field, index] of indexes) {
       const ref = row[field];
-      if (typeof ref === 'number') this.indexes.get(`${model}.${field}`)?.get(ref)?.delete(row.id);
+      if (typeof ref === 'number') index.get(ref)?.delete(row.id);
     }
   }
 }
