@@ -14,7 +14,7 @@ export class Store {
 
   constructor(indexed: Record<string, string[]>) {
     for (const [model, fields] of Object.entries(indexed))
-      this.indexes.set(model, new Map(fields.map((field) => [field, new Map()])));
+      this.indexes.set(model, new Map(fields.map((field) => [field, new Map<number, Set<number>>()])));
   }
 
   rows(model: string): IterableIterator<Row> {
