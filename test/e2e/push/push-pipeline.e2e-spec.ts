@@ -1,7 +1,9 @@
+import { register } from 'prom-client';
+import { ChannelNudger } from '../../../apps/relay/src/push/channel-nudger';
 import type { RunningRelay } from '../../../apps/relay/src/relay';
 import { startShopifySimulator, type ShopifySimulator } from '../../simulators/shopify/shopify-simulator';
 import { waitFor } from '../../support/wait-for';
-import { drainQueue, PushFixture, startPushRelay } from './push-fixtures';
+import { drainQueue, PushFixture, queueDepth, startPushRelay } from './push-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -79,6 +81,13 @@ describe('push pipeline → Shopify', () => {
     ]);
     for (const d of log) expect(d.latency_ms).toEqual(expect.any(Number)); // Odoo observation → acceptance
     expect(setCalls()).toBe(1); // both in one batch
+    const metrics = await register.getMetricsAsJSON();
+    const latency = metrics.find((m) => m.name === 'relay_sync_latency_seconds');
+    expect(
+      latency?.values.find((v) => v.metricName === 'relay_sync_latency_seconds_count')?.value,
+    ).toBeGreaterThanOrEqual(2);
+    const items = metrics.find((m) => m.name === 'relay_push_items_total');
+    expect(items?.values.find((v) => v.labels['status'] === 'no_level')?.value).toBeGreaterThanOrEqual(1);
 
     // The same quantity again costs no call; the listing is still marked clean.
     await fx.setLevel(relay, tenantId, 'SKU-A', 20);
@@ -117,6 +126,70 @@ describe('push pipeline → Shopify', () => {
     expect(setCalls()).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 200));
     expect(setCalls()).toBeLessThan(25);
     process.stdout.write(`1,000 changes in ${elapsed} ms → ${setCalls()} Shopify calls\n`);
+
+    // 1,000 nudges within a second after one more change: nudges that find nothing dirty cost no call.
+    const before = setCalls();
+    await fx.setLevel(relay, tenantId, 'HOT-1', 3999);
+    const nudger = relay.app.get(ChannelNudger);
+    const flood = Date.now();
+    await Promise.all(Array.from({ length: 1000 }, () => nudger.nudge([channelId])));
+    expect(Date.now() - flood).toBeLessThan(1000);
+    await waitFor('3999 on Shopify', () => sim.quantityOf(item) === 3999);
+    await new Promise((r) => setTimeout(r, 600)); // any late pass would have called by now
+    expect(setCalls() - before).toBe(1);
+  });
+
+  it("honours Retry-After and paces to the store's real bucket, learnt from Shopify's throttleStatus", async () => {
+    await sim.close();
+    sim = await startShopifySimulator({ bucket: { maximumAvailable: 30, restoreRate: 10 } }); // 3 calls, then 1/s
+    const channelId = await fx.shopifyChannel(tenantId, sim);
+    const skus = Array.from({ length: 1000 }, (_, i) => `PACE-${i}`);
+    const items = skus.map((sku) => sim.addItem(sku, 0));
+    for (const [i, sku] of skus.entries()) await fx.listing(tenantId, channelId, sku, items[i] ?? '');
+    sim.injectFaults({ status: 429, retryAfterSec: 1.5, count: 1 });
+
+    await fx.setLevels(
+      relay,
+      tenantId,
+      skus.map((sku, i) => ({ sku, free: i })),
+    );
+    await waitFor('all 1,000 on Shopify', () => items.every((id, i) => sim.quantityOf(id) === i), {
+      timeoutMs: 30_000,
+    });
+
+    const calls = sim.calls().filter((c) => c.operation === 'inventorySetQuantities' || c.status === 429);
+    const [first, ...rest] = calls;
+    expect(first?.status).toBe(429);
+    for (const c of rest) expect(c.startedAt).toBeGreaterThanOrEqual((first?.endedAt ?? 0) + 1500 - 5);
+    expect(rest.filter((c) => c.throttled)).toEqual([]); // never THROTTLED: the bucket knew the store's limit
+    expect(rest.reduce((n, c) => n + c.items, 0)).toBe(1000);
+    expect(rest.length).toBe(4); // 250 per call
+    await waitFor('every listing recorded clean', async () => {
+      const { rows } = await fx.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM listings WHERE channel_id = $1 AND dirty_seq <> pushed_seq`,
+        [channelId],
+      );
+      return rows[0]?.n === 0;
+    });
+    const log = await fx.deliveries(channelId);
+    const retried = log.filter((d) => d.status === 'retry');
+    expect(retried).toHaveLength(250); // the batch that met the 429
+    expect(retried.every((d) => d.error?.startsWith('THROTTLED_429'))).toBe(true);
+    const ok = log.filter((d) => d.status === 'ok');
+    expect(ok).toHaveLength(1000);
+    expect(ok.every((d) => d.attempt === 1)).toBe(true); // throttling is the API pacing us, not a failed attempt
+  });
+
+  it('holds a paused channel and pushes once it is resumed', async () => {
+    const channelId = await fx.shopifyChannel(tenantId, sim);
+    const item = sim.addItem('PAUSE-1', 0);
+    await fx.listing(tenantId, channelId, 'PAUSE-1', item);
+    await fx.db.query(`UPDATE channels SET paused = true WHERE id = $1`, [channelId]);
+    await fx.setLevel(relay, tenantId, 'PAUSE-1', 8);
+    await new Promise((r) => setTimeout(r, 1500)); // nudged and swept meanwhile
+    expect(setCalls()).toBe(0);
+    await fx.db.query(`UPDATE channels SET paused = false WHERE id = $1`, [channelId]); // no nudge: the sweeper
+    await waitFor('pushed after resuming', () => sim.quantityOf(item) === 8);
   });
 
   it('retries a 5xx storm through the delay queues with backoff, then converges on the current quantity', async () => {
@@ -127,6 +200,9 @@ describe('push pipeline → Shopify', () => {
 
     await fx.setLevel(relay, tenantId, 'STORM-1', 30);
     await waitFor('a retry scheduled', async () => (await fx.listingState(listing)).attempts >= 1 && true);
+    await waitFor('its nudge waiting in a delay tier', async () => (await queueDepth('push.delay.1s')) > 0, {
+      intervalMs: 20,
+    });
     await fx.setLevel(relay, tenantId, 'STORM-1', 31); // changes during the storm: the retry pushes the newest
 
     await waitFor('Shopify shows 31', () => sim.quantityOf(item) === 31, { timeoutMs: 30_000 });

@@ -82,11 +82,12 @@ export class PushService
   // ---- ChannelNudger ----------------------------------------------------------------------------------------
 
   /**
-   * One nudge per channel, after the caller committed its change. Never throws: the change is durable and the
-   * sweeper finds it if this nudge is lost (broker down), so the caller's ack must not depend on it.
+   * One nudge per channel, after the caller committed its change. Never throws and never waits for the broker:
+   * the change is durable and the sweeper finds it if this nudge is lost, so the caller's ack must not depend on it.
    */
   async nudge(channelIds: readonly string[]): Promise<void> {
-    await Promise.all([...new Set(channelIds)].map((id) => this.publishNudge(id, 'change')));
+    // Not awaited: the broker's confirm (a quorum write) would only delay the caller's ack for nothing.
+    for (const id of new Set(channelIds)) void this.publishNudge(id, 'change');
   }
 
   private async publishNudge(channelId: string, reason: NudgeV1['reason']): Promise<void> {
