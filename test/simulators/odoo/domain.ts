@@ -143,8 +143,10 @@ function matchLeaf(
     return hierarchy(env, model.name, asIds(value), op).has(row.id);
   const field = getField(model, name);
   // stored columns are read straight from the row: this runs once per row and leaf on every search
-  const derived = field.compute !== undefined || field.type === 'one2many' || name === 'display_name';
-  const stored = derived ? fieldValue(env, model, row, name) : (row[name] ?? null);
+  const stored =
+    field.compute !== undefined || field.type === 'one2many'
+      ? fieldValue(env, model, row, name)
+      : (row[name] ?? null);
   if (rest.length > 0) {
     // a.b op v  ==  a in search([(b, op, v)]): any related record matches
     const related = env.model(field.relation ?? '');

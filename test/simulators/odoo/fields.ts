@@ -2,10 +2,9 @@ import type { Env } from './env';
 import { pyRepr, validationError, valueError } from './errors';
 import type { FieldDef, ModelDef, Row, Value } from './types';
 
-/** Fields every model has (Odoo's magic columns). */
+/** Fields every model has (Odoo's magic columns); display_name is added per model by the registry. */
 export const MAGIC_FIELDS: Record<string, FieldDef> = {
   id: { type: 'integer', string: 'ID', readonly: true },
-  display_name: { type: 'char', string: 'Display Name', readonly: true },
   create_date: { type: 'datetime', string: 'Created on', readonly: true },
   create_uid: { type: 'many2one', string: 'Created by', relation: 'res.users', readonly: true },
   write_date: { type: 'datetime', string: 'Last Updated on', readonly: true },
@@ -26,7 +25,6 @@ export function isStored(field: FieldDef): boolean {
 export function fieldValues(env: Env, model: ModelDef, rows: Row[], name: string): Value[] {
   const field = model.fields[name];
   if (!field) throw new Error(`${model.name}.${name} is not a field`);
-  if (name === 'display_name') return rows.map((row) => displayName(env, model, row));
   if (field.compute) return field.compute(env, rows);
   if (field.type === 'one2many') {
     const relation = field.relation ?? '';

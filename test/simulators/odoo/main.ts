@@ -15,20 +15,15 @@ async function main(): Promise<void> {
     db: process.env['ODOO_SIM_DB'] ?? 'odoo',
     host: '127.0.0.1',
   });
-  process.stdout.write(
-    [
-      `Odoo ${version}.0 simulator listening on ${sim.url} (database "${sim.db}")`,
-      `  sync bot : login ${sim.login}  API key ${sim.apiKey}`,
-      `  reader   : login ${READER_LOGIN}  API key ${READER_API_KEY} (no stock rights)`,
-      `  admin    : login ${ADMIN_LOGIN}  password ${ADMIN_PASSWORD}`,
-      version >= 19
-        ? `  JSON-2   : POST ${sim.url}/json/2/<model>/<method> with Authorization: bearer <key>`
-        : '',
-      '',
-    ]
-      .filter((line, i, all) => line !== '' || i === all.length - 1)
-      .join('\n'),
-  );
+  const lines = [
+    `Odoo ${version}.0 simulator listening on ${sim.url} (database "${sim.db}")`,
+    `  sync bot : login ${sim.login}  API key ${sim.apiKey}`,
+    `  reader   : login ${READER_LOGIN}  API key ${READER_API_KEY} (no stock rights)`,
+    `  admin    : login ${ADMIN_LOGIN}  password ${ADMIN_PASSWORD}`,
+  ];
+  if (version >= 19)
+    lines.push(`  JSON-2   : POST ${sim.url}/json/2/<model>/<method> with Authorization: bearer <key>`);
+  process.stdout.write(`${lines.join('\n')}\n`);
   const stop = (): void => void sim.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

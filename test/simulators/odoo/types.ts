@@ -37,8 +37,10 @@ export interface FieldDef {
   readonly?: boolean;
   /** Not stored: computed for a batch of rows (quantities are batch-computed with indexes). */
   compute?: (env: Env, rows: Row[]) => Value[];
-  /** Lets a computed field be written (e.g. 17's detailed_type, 18's is_storable map onto internal columns). */
-  /** Returns stored columns to set on the row (or writes elsewhere itself and returns {}). */
+  /**
+   * Lets a computed field be written (17's detailed_type, 18's is_storable map onto internal columns). Returns
+   * stored columns to set on the row, or writes elsewhere itself and returns {}.
+   */
   inverse?: (env: Env, row: Row, value: Value) => Record<string, Value>;
   default?: Value | ((env: Env) => Value);
   /** Stored but never exposed over RPC (passwords, internal state). */

@@ -1,4 +1,4 @@
-import { MAGIC_FIELDS } from '../fields';
+import { displayName, MAGIC_FIELDS } from '../fields';
 import type { FieldDef, ModelDef, OdooVersion } from '../types';
 import { resCompany, resPartner, resUsers, uomUom } from './base';
 import { mrpBom, mrpBomLine } from './mrp';
@@ -67,7 +67,14 @@ export function buildRegistry(version: OdooVersion, modules: ReadonlySet<string>
         present(field) ? field : { ...field, internal: true },
       ]),
     );
-    registry.set(model.name, { ...model, fields: { ...MAGIC_FIELDS, ...fields } });
+    const installed: ModelDef = { ...model, fields: { ...MAGIC_FIELDS, ...fields } };
+    installed.fields['display_name'] = {
+      type: 'char',
+      string: 'Display Name',
+      readonly: true,
+      compute: (env, rows) => rows.map((row) => displayName(env, installed, row)),
+    };
+    registry.set(model.name, installed);
   }
   // relational fields towards models that are not installed disappear with them
   for (const model of registry.values())
