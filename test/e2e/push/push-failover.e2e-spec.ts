@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { ChannelNudger } from '../../../apps/relay/src/push/channel-nudger';
 import type { RunningRelay } from '../../../apps/relay/src/relay';
 import { startShopifySimulator, type ShopifySimulator } from '../../simulators/shopify/shopify-simulator';
@@ -130,5 +131,32 @@ describe('push pipeline across restarts and instances', () => {
     const overlaps = calls.slice(1).filter((c, i) => c.startedAt < (calls[i]?.endedAt ?? 0));
     expect(overlaps).toEqual([]);
     expect(calls.every((c) => c.items <= 250)).toBe(true);
+  });
+
+  it('reconnects when the broker drops its connection, and pushes what changed meanwhile', async () => {
+    const channelId = await fx.shopifyChannel(tenantId, sim);
+    const item = sim.addItem('RECONNECT-1', 0);
+    await fx.listing(tenantId, channelId, 'RECONNECT-1', item);
+    const relay = await start();
+    await fx.setLevel(relay, tenantId, 'RECONNECT-1', 5);
+    await waitFor('first push', () => sim.quantityOf(item) === 5);
+
+    const vhost = new URL(process.env['AMQP_URL'] ?? '').pathname.slice(1);
+    const pushConnections = (): string[] =>
+      execFileSync('rabbitmqctl', ['-q', 'list_connections', 'pid', 'vhost', 'client_properties'], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter((line) => line.split('\t')[1] === vhost && line.includes('stockbridge-relay-push'))
+        .map((line) => line.split('\t')[0] ?? '');
+    const [pid] = pushConnections();
+    expect(pid).toBeTruthy();
+    execFileSync('rabbitmqctl', ['-q', 'close_connection', pid ?? '', 'push e2e: connection dropped']);
+
+    await fx.setLevel(relay, tenantId, 'RECONNECT-1', 6); // its nudge may be lost: the sweeper finds it
+    await waitFor('pushed after the reconnect', () => sim.quantityOf(item) === 6, { timeoutMs: 20_000 });
+    await waitFor('a new push connection', () => pushConnections().some((p) => p !== pid));
+    await fx.setLevel(relay, tenantId, 'RECONNECT-1', 7);
+    await waitFor('and the next change as usual', () => sim.quantityOf(item) === 7);
   });
 });

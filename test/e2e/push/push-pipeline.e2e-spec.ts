@@ -1,9 +1,11 @@
 import { register } from 'prom-client';
+import { CredentialsCipher } from '../../../apps/relay/src/channels/credentials.cipher';
 import { ChannelNudger } from '../../../apps/relay/src/push/channel-nudger';
+import { PushService } from '../../../apps/relay/src/push/push.service';
 import type { RunningRelay } from '../../../apps/relay/src/relay';
 import { startShopifySimulator, type ShopifySimulator } from '../../simulators/shopify/shopify-simulator';
 import { waitFor } from '../../support/wait-for';
-import { drainQueue, PushFixture, queueDepth, startPushRelay } from './push-fixtures';
+import { drainQueue, PushFixture, queueDepth, RELAY_SECRET_KEY, startPushRelay } from './push-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -270,5 +272,39 @@ describe('push pipeline → Shopify', () => {
 
     const log = await fx.deliveries(channelId);
     expect(log.filter((d) => d.sku === 'GONE-1').map((d) => d.status)).toEqual(['dead']);
+  });
+
+  it('dead-letters a rejected token at once, and a replay after the fix pushes the current quantity', async () => {
+    const channelId = await fx.shopifyChannel(tenantId, sim, { accessToken: 'shpat_revoked' });
+    const item = sim.addItem('AUTH-1', 0);
+    const listing = await fx.listing(tenantId, channelId, 'AUTH-1', item);
+    await fx.setLevel(relay, tenantId, 'AUTH-1', 11);
+    const [letter] = await waitFor('a dead letter', async () => {
+      const rows = await fx.deadLetters(channelId);
+      return rows.length > 0 && rows;
+    });
+    expect(letter).toMatchObject({ error_code: 'AUTH_401', quantity: 11, attempts: 1 });
+    expect(letter?.error_message).toContain('Invalid API key or access token');
+    await fx.setLevel(relay, tenantId, 'AUTH-1', 12); // still failing: a second dead letter, nothing pushed
+    await waitFor('a second dead letter', async () => (await fx.deadLetters(channelId)).length === 2);
+
+    await fx.db.query(`UPDATE channels SET credentials_encrypted = $2 WHERE id = $1`, [
+      channelId,
+      new CredentialsCipher(RELAY_SECRET_KEY).encrypt({ accessToken: sim.accessToken }),
+    ]);
+    const push = relay.app.get(PushService);
+    expect(await push.replayDeadLetter(tenantId, letter?.id ?? '')).toBe(true);
+    await waitFor('the current quantity pushed', () => sim.quantityOf(item) === 12);
+    expect(sim.history(item)).toEqual([12]);
+    expect(await push.replayDeadLetter(tenantId, letter?.id ?? '')).toBe(false); // once only
+    const { rows } = await fx.db.query<{ replayed: boolean }>(
+      `SELECT replayed_at IS NOT NULL AS replayed FROM dead_letters WHERE id = $1`,
+      [letter?.id],
+    );
+    expect(rows[0]?.replayed).toBe(true);
+    await waitFor('listing clean', async () => {
+      const s = await fx.listingState(listing);
+      return s.pushed_seq === s.dirty_seq && s.last_error === null;
+    });
   });
 });
