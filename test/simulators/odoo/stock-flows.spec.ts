@@ -21,6 +21,33 @@ async function start(
   return { sim, odoo: await OdooTestClient.connect(sim.url, sim.db, sim.login, sim.apiKey) };
 }
 
+/** Runs `fn` against a fresh simulator and always closes it. */
+async function withSimulator(
+  options: OdooSimulatorOptions,
+  fn: (odoo: OdooTestClient) => Promise<void>,
+): Promise<void> {
+  const { sim, odoo } = await start(options);
+  try {
+    await fn(odoo);
+  } finally {
+    await sim.close();
+  }
+}
+
+/** MUG-BLUE's on-hand quantity under a context: 40 in WH + 10 in WH2 by default. */
+async function mugQty(odoo: OdooTestClient, context: Record<string, unknown>): Promise<number | undefined> {
+  const mug = await odoo.productIdBySku('MUG-BLUE');
+  const rows = await odoo.executeKw<Array<{ qty_available: number }>>(
+    'product.product',
+    'read',
+    [[mug], ['qty_available']],
+    {
+      context,
+    },
+  );
+  return rows[0]?.qty_available;
+}
+
 const MOVE_FIELDS = [
   'product_id',
   'state',
@@ -263,24 +290,14 @@ describe('Odoo simulator: stock flows (17)', () => {
   });
 
   it('scopes quantities by location (with children), by allowed companies, and defaults to all warehouses', async () => {
-    const mug = await odoo.productIdBySku('MUG-BLUE');
     const wh2 = await odoo.warehouseByCode('WH2');
-    const read = async (context: Record<string, unknown>): Promise<number | undefined> =>
-      (
-        await odoo.executeKw<Array<{ qty_available: number }>>(
-          'product.product',
-          'read',
-          [[mug], ['qty_available']],
-          { context },
-        )
-      )[0]?.qty_available;
-    expect(await read({})).toBe(50);
-    expect(await read({ location: wh2.lotStockId })).toBe(10);
-    expect(await read({ location: [wh2.viewLocationId] })).toBe(10);
-    expect(await read({ location: wh2.viewLocationId, compute_child: false })).toBe(0);
-    expect(await read({ location: 'WH2/Stock' })).toBe(10);
-    expect(await read({ allowed_company_ids: [1] })).toBe(50);
-    await expect(read({ allowed_company_ids: [2] })).rejects.toThrow(
+    expect(await mugQty(odoo, {})).toBe(50);
+    expect(await mugQty(odoo, { location: wh2.lotStockId })).toBe(10);
+    expect(await mugQty(odoo, { location: [wh2.viewLocationId] })).toBe(10);
+    expect(await mugQty(odoo, { location: wh2.viewLocationId, compute_child: false })).toBe(0);
+    expect(await mugQty(odoo, { location: 'WH2/Stock' })).toBe(10);
+    expect(await mugQty(odoo, { allowed_company_ids: [1] })).toBe(50);
+    await expect(mugQty(odoo, { allowed_company_ids: [2] })).rejects.toThrow(
       /Access to unauthorized or invalid companies/,
     );
   });
@@ -340,65 +357,36 @@ describe('Odoo simulator: stock flows (17)', () => {
 });
 
 describe('Odoo simulator: version differences', () => {
-  it('17 reads `warehouse` and ignores `warehouse_id`; exposes detailed_type, not is_storable', async () => {
-    const { sim, odoo } = await start({ version: 17 });
-    try {
-      const mug = await odoo.productIdBySku('MUG-BLUE');
+  it('17 reads `warehouse` and ignores `warehouse_id`; exposes detailed_type, not is_storable', () =>
+    withSimulator({ version: 17 }, async (odoo) => {
       const wh2 = await odoo.warehouseByCode('WH2');
-      const qty = async (context: Record<string, unknown>): Promise<number | undefined> =>
-        (
-          await odoo.executeKw<Array<{ qty_available: number }>>(
-            'product.product',
-            'read',
-            [[mug], ['qty_available']],
-            { context },
-          )
-        )[0]?.qty_available;
-      expect(await qty({ warehouse: wh2.id })).toBe(10);
-      expect(await qty({ warehouse: 'Second' })).toBe(10);
-      expect(await qty({ warehouse_id: wh2.id })).toBe(50);
+      expect(await mugQty(odoo, { warehouse: wh2.id })).toBe(10);
+      expect(await mugQty(odoo, { warehouse: 'Second' })).toBe(10);
+      expect(await mugQty(odoo, { warehouse_id: wh2.id })).toBe(50);
       const fields = await odoo.executeKw<Record<string, { type: string }>>('product.product', 'fields_get', [
         ['is_storable', 'detailed_type', 'type'],
         ['type', 'string'],
       ]);
       expect(Object.keys(fields).sort()).toEqual(['detailed_type', 'type']);
       expect(fields['detailed_type']).toEqual({ type: 'selection', string: 'Product Type' });
-      const storable = await odoo.executeKw<number>('product.product', 'search_count', [
-        [['detailed_type', '=', 'product']],
-      ]);
-      expect(storable).toBe(9);
-    } finally {
-      await sim.close();
-    }
-  });
+      const domain = [['detailed_type', '=', 'product']];
+      expect(await odoo.executeKw<number>('product.product', 'search_count', [domain])).toBe(9);
+    }));
 
-  it('18 reads `warehouse_id` and ignores `warehouse`; storable is type consu + is_storable', async () => {
-    const { sim, odoo } = await start({ version: 18 });
-    try {
-      const mug = await odoo.productIdBySku('MUG-BLUE');
+  it('18 reads `warehouse_id` and ignores `warehouse`; storable is type consu + is_storable', () =>
+    withSimulator({ version: 18 }, async (odoo) => {
       const wh2 = await odoo.warehouseByCode('WH2');
-      const qty = async (context: Record<string, unknown>): Promise<number | undefined> =>
-        (
-          await odoo.executeKw<Array<{ qty_available: number }>>(
-            'product.product',
-            'read',
-            [[mug], ['qty_available']],
-            { context },
-          )
-        )[0]?.qty_available;
-      expect(await qty({ warehouse_id: wh2.id })).toBe(10);
-      expect(await qty({ warehouse: wh2.id })).toBe(50);
+      expect(await mugQty(odoo, { warehouse_id: wh2.id })).toBe(10);
+      expect(await mugQty(odoo, { warehouse: wh2.id })).toBe(50);
       const fields = await odoo.executeKw<Record<string, unknown>>('product.product', 'fields_get', [
         ['is_storable', 'detailed_type'],
       ]);
       expect(Object.keys(fields)).toEqual(['is_storable']);
-      const storable = await odoo.executeKw<number>('product.product', 'search_count', [
-        [
-          ['type', '=', 'consu'],
-          ['is_storable', '=', true],
-        ],
-      ]);
-      expect(storable).toBe(9);
+      const domain = [
+        ['type', '=', 'consu'],
+        ['is_storable', '=', true],
+      ];
+      expect(await odoo.executeKw<number>('product.product', 'search_count', [domain])).toBe(9);
       await expect(
         odoo.executeKw('product.product', 'search', [[['detailed_type', '=', 'product']]]),
       ).rejects.toThrow(/Invalid field 'detailed_type'/);
@@ -413,14 +401,10 @@ describe('Odoo simulator: version differences', () => {
         ['type', 'is_storable', 'display_name'],
       ]);
       expect(created).toEqual({ id, type: 'consu', is_storable: true, display_name: '[NEW] New Goods' });
-    } finally {
-      await sim.close();
-    }
-  });
+    }));
 
-  it('16 names the move quantities quantity_done/reserved_availability', async () => {
-    const { sim, odoo } = await start({ version: 16 });
-    try {
+  it('16 names the move quantities quantity_done/reserved_availability', () =>
+    withSimulator({ version: 16 }, async (odoo) => {
       await odoo.createAndConfirmSale([{ sku: 'CAP', qty: 2 }]);
       const fields = await odoo.executeKw<Record<string, unknown>>('stock.move', 'fields_get', [
         [],
@@ -433,38 +417,28 @@ describe('Odoo simulator: version differences', () => {
         'stock.move',
         'search_read',
         [[['is_inventory', '=', false]]],
-        {
-          fields: ['state', 'reserved_availability', 'quantity_done'],
-        },
+        { fields: ['state', 'reserved_availability', 'quantity_done'] },
       );
       expect(move).toMatchObject({ state: 'assigned', reserved_availability: 2, quantity_done: 0 });
-    } finally {
-      await sim.close();
-    }
-  });
+    }));
 
-  it("an 'empty' seed has the company, warehouses and locations but no products", async () => {
-    const { sim, odoo } = await start({ seed: 'empty' });
-    try {
-      expect(
-        await odoo.executeKw<number>('product.product', 'search_count', [[]], {
-          context: { active_test: false },
-        }),
-      ).toBe(0);
+  it("an 'empty' seed has the company, warehouses and locations but no products", () =>
+    withSimulator({ seed: 'empty' }, async (odoo) => {
+      const products = await odoo.executeKw<number>('product.product', 'search_count', [[]], {
+        context: { active_test: false },
+      });
+      expect(products).toBe(0);
       expect((await odoo.warehouseByCode('WH2')).lotStockId).toEqual(expect.any(Number));
-      const usages = await odoo.executeKw<Array<{ complete_name: string }>>(
+      const virtual = await odoo.executeKw<Array<{ complete_name: string }>>(
         'stock.location',
         'search_read',
         [[['usage', 'in', ['customer', 'supplier', 'inventory']]]],
         { fields: ['complete_name'], order: 'complete_name' },
       );
-      expect(usages.map((u) => u.complete_name)).toEqual([
+      expect(virtual.map((u) => u.complete_name)).toEqual([
         'Partners/Customers',
         'Partners/Vendors',
         'Virtual Locations/Inventory adjustment',
       ]);
-    } finally {
-      await sim.close();
-    }
-  });
+    }));
 });
