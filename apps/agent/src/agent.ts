@@ -81,6 +81,7 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
   const observer: CaptureObserver = new CaptureObserver(
     (): Readonly<CaptureStatus> => captureService.status,
     metrics,
+    () => uplink.sayHello(), // the relay's status page shows the Odoo version without waiting 30 s
   );
   const odoo: OdooSource =
     overrides.odoo ??

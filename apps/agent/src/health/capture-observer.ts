@@ -21,11 +21,14 @@ export class CaptureObserver {
   private lastSuccess: number | null = null;
   private lastSeenStart: number | null = null;
   private lastSeenError: string | null = null;
+  private lastOdooVersion: string | null = null;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly status: () => Readonly<CaptureStatus>,
     private readonly metrics: AgentMetrics,
+    /** Called when capture learns (or relearns) the Odoo version: the relay's status should show it soon. */
+    private readonly onOdooVersion?: (version: string) => void,
   ) {}
 
   /** The logger to give capture: forwards every line, and remembers the kind of each error message. */
@@ -91,6 +94,10 @@ export class CaptureObserver {
       this.lastSeenStart = start;
     }
     this.lastSeenError = s.lastError;
+    if (s.odooVersion !== null && s.odooVersion !== this.lastOdooVersion) {
+      this.lastOdooVersion = s.odooVersion;
+      this.onOdooVersion?.(s.odooVersion);
+    }
   }
 
   private markCounted(start: number): void {

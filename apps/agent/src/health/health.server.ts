@@ -78,7 +78,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
 
   const server: Server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      log.error({ err }, `${req.method} ${req.url} failed`);
+      log.error({ err }, `${req.method} ${(req.url ?? '/').split('?')[0]} failed`); // the query may hold the hint secret
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();
     });

@@ -44,12 +44,12 @@ export function describeAmqpError(url: string, err: unknown): string {
     return `RabbitMQ is not reachable at ${where} (${code}): ${START_HINT}`;
   if (/ACCESS.REFUSED/.test(message))
     return `RabbitMQ at ${where} refused user "${userOf(url)}" (ACCESS_REFUSED): check the user and password in AMQP_URL`;
-  if (/ConnectionOpenOk|NOT_ALLOWED|vhost/i.test(message)) {
+  if (/PRECONDITION.FAILED/.test(message) && /agent\.outbox/.test(message))
+    return `RabbitMQ at ${where} already has an outbox queue with other settings (${message.replace(/^.*PRECONDITION_FAILED - /, '').replace(/"$/, '')}): move its messages away and delete it, then restart the agent`;
+  if (/ConnectionOpenOk|NOT_ALLOWED|vhost \S+ not found/i.test(message)) {
     const vhost = vhostOf(url);
     return `RabbitMQ at ${where} refused virtual host "${vhost}" (missing, or user "${userOf(url)}" has no access): create it with rabbitmqctl add_vhost ${vhost} and set_permissions, or fix AMQP_URL`;
   }
-  if (/PRECONDITION.FAILED/.test(message) && /agent\.outbox/.test(message))
-    return `RabbitMQ at ${where} already has an outbox queue with other settings (${message.replace(/^.*PRECONDITION_FAILED - /, '').replace(/"$/, '')}): move its messages away and delete it, then restart the agent`;
   if (/closed abruptly|socket closed/i.test(message))
     return `RabbitMQ is not reachable at ${where} (the connection closed during the handshake): ${START_HINT}`;
   if (/CONNECTION.FORCED/.test(message))

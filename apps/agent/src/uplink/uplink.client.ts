@@ -110,6 +110,11 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
     return true;
   }
 
+  /** Sends the status now (it changed), besides the periodic hello; nothing when the socket is not open. */
+  sayHello(): void {
+    if (this.openSocket) void this.sendHello(this.openSocket);
+  }
+
   /** Closes the socket with 1000 and stops reconnecting; resolves once it is closed. */
   async stop(): Promise<void> {
     this.stopped = true;
