@@ -73,10 +73,6 @@ export class Env {
     return new Env(this.db, this.uid, { ...this.context, ...extra }, this.now);
   }
 
-  sudo(): Env {
-    return new Env(this.db, SUPERUSER_ID, this.context, this.now);
-  }
-
   /** env.companies: allowed_company_ids from the context, else all the user's companies. */
   get companyIds(): number[] {
     const allowed = this.context['allowed_company_ids'];

@@ -50,7 +50,7 @@ export function read(
   load = true,
 ): Vals[] {
   const model = env.model(modelName);
-  const names = fields && fields.length > 0 ? fields : exposedFields(env, model);
+  const names = fields && fields.length > 0 ? fields : exposedFields(model);
   for (const name of names) getField(model, name);
   const rows = browse(env, modelName, ids);
   const result: Vals[] = rows.map((row) => ({ id: row.id }));
@@ -64,7 +64,7 @@ export function read(
   return result;
 }
 
-export function exposedFields(_env: Env, model: ModelDef): string[] {
+function exposedFields(model: ModelDef): string[] {
   return Object.entries(model.fields)
     .filter(([, field]) => !field.internal)
     .map(([name]) => name);
