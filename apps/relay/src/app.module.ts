@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory/inventory.module';
+import { PushModule } from './push/push.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 /** The relay. Built from an already-validated env (main.ts and startRelay validate it first). */
@@ -24,6 +25,7 @@ export class AppModule {
         AgentsModule,
         InventoryModule,
         ChannelsModule,
+        PushModule,
         GatewayModule,
       ],
     };

@@ -5,6 +5,9 @@ import { AdminClient } from '../../support/admin-client';
 import { connectAgent, upgradeStatus, type AgentSocketClient } from '../../support/agent-socket';
 import { waitFor } from '../../support/wait-for';
 
+// jest.config's per-project testTimeout is not applied (it is a global option): set it here.
+jest.setTimeout(30_000);
+
 const ADMIN_API_KEY = 'relay-e2e-admin-key-0123456789';
 const RELAY_SECRET_KEY = Buffer.alloc(32, 3).toString('base64');
 
@@ -248,8 +251,8 @@ describe('agent frames on /agent', () => {
       name: 'dirty-check',
       kind: 'webhook',
       config: { url: 'http://127.0.0.1:9/none' },
-      credentials: { secret: 'whsec_test' },
-      rule: {},
+      credentials: { secret: 'whsec_' + Buffer.alloc(24, 1).toString('base64') },
+      paused: true, // nothing to push to: this test watches the dirty marks only
     });
     const base = `/api/v1/tenants/${tenantId}/channels/${channel.id}/listings`;
     await admin.post(base, { sku: 'SKU-501', externalId: 'ext-501' });

@@ -1,5 +1,6 @@
 import { isRecord, isText } from '@stockbridge/shared';
-import type { ChannelKind } from './adapters/channel-adapter';
+import { createChannelAdapter } from './adapters/adapter-factory';
+import { ChannelCallError, type ChannelConnection, type ChannelKind } from './adapters/channel-adapter';
 
 /**
  * A first, minimal check of a channel's settings when an operator saves them; each adapter parses its own
@@ -55,4 +56,18 @@ export function checkChannelCredentials(kind: ChannelKind, credentials: unknown)
     .filter((c) => !c.valid(credentials[c.field]))
     .map((c) => `credentials.${c.field}: expected ${c.expected}`);
   return [...notText, ...missing];
+}
+
+/**
+ * The adapter's own check of the full settings (it throws a `validation` error naming the field when it cannot be
+ * built), so a channel the push worker could never use is refused when saved, not discovered at the first push.
+ */
+export function checkWithAdapter(conn: ChannelConnection): string[] {
+  try {
+    createChannelAdapter(conn);
+    return [];
+  } catch (err) {
+    if (err instanceof ChannelCallError && err.kind === 'validation') return [err.message];
+    throw err;
+  }
 }

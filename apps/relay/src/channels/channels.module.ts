@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
+import { PushModule } from '../push/push.module';
 import { ChannelsAdminController } from './channels-admin.controller';
 import { ChannelsRepository } from './channels.repository';
 import { ChannelsService } from './channels.service';
 import { CredentialsModule } from './credentials.module';
 import { ListingsRepository } from './listings.repository';
 import { ListingsService } from './listings.service';
-import { PushModule } from '../push/push.module';
 
 @Module({
   imports: [CredentialsModule, PushModule], // PushModule provides ChannelNudger

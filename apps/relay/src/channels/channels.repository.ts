@@ -12,6 +12,7 @@ export interface NewChannel {
   config: Record<string, unknown>;
   credentialsEncrypted: string;
   rule: ChannelRule;
+  paused: boolean;
 }
 
 export type ChannelChanges = Partial<

@@ -3,7 +3,7 @@ import { DEFAULT_RULE, resolveRule } from '@stockbridge/shared';
 import { DomainError } from '../common/errors/domain-error';
 import { ChannelNudger } from '../push/channel-nudger';
 import type { ChannelConnection } from './adapters/channel-adapter';
-import { checkChannelConfig, checkChannelCredentials } from './channel-config';
+import { checkChannelConfig, checkChannelCredentials, checkWithAdapter } from './channel-config';
 import { ChannelsRepository, type ChannelChanges } from './channels.repository';
 import { CredentialsCipher } from './credentials.cipher';
 import { ruleFields } from './dto/channel-rule.dto';
@@ -32,6 +32,7 @@ export class ChannelsService {
       config: dto.config,
       credentialsEncrypted: this.cipher.encrypt(dto.credentials),
       rule: resolveRule(DEFAULT_RULE, dto.rule ? ruleFields(dto.rule) : null),
+      paused: dto.paused ?? false,
     });
   }
 
@@ -57,6 +58,12 @@ export class ChannelsService {
     if (dto.credentials !== undefined) {
       assertValid(checkChannelCredentials(current.kind, dto.credentials));
       changes.credentialsEncrypted = this.cipher.encrypt(dto.credentials);
+    }
+    if (dto.config !== undefined || dto.credentials !== undefined) {
+      const credentials = dto.credentials ?? this.cipher.decrypt(current.credentialsEncrypted);
+      assertValid(
+        checkWithAdapter({ kind: current.kind, config: dto.config ?? current.config, credentials }),
+      );
     }
     if (dto.rule !== undefined) changes.rule = resolveRule(current.rule, ruleFields(dto.rule));
     if (dto.paused !== undefined) changes.paused = dto.paused;

@@ -18,11 +18,13 @@ export class DependencyUnavailableError extends Error {
   override readonly name = 'DependencyUnavailableError';
 }
 
+/** The error code (ECONNREFUSED, ENOTFOUND...) or message; duck-typed, as errors may come from another realm. */
 function reasonOf(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return reasonOf(err.errors[0]);
-  if (err instanceof Error)
-    return (err as { code?: unknown }).code ? String((err as { code?: unknown }).code) : err.message;
-  return String(err);
+  if (typeof err !== 'object' || err === null) return String(err);
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && e.code) return e.code;
+  if (Array.isArray(e.errors) && e.errors.length > 0) return reasonOf(e.errors[0]); // AggregateError (IPv4 + IPv6)
+  return typeof e.message === 'string' && e.message ? e.message : 'unknown error';
 }
 
 /** Fails in one sentence naming the URL (password masked) and how to start PostgreSQL. */

@@ -50,8 +50,11 @@ logged AS ( -- append-only; a redelivered event id inserts nothing
 changes AS ( -- a newer version with the same figures changes no channel quantity: no push for it
   SELECT u.sku, old.sku AS old_sku
     FROM upserted u
-    LEFT JOIN stock_levels old ON old.tenant_id = $1 AND old.agent_id = $2
-     AND old.warehouse = u.warehouse AND old.product_id = u.product_id
+    LEFT JOIN LATERAL ( -- one primary-key probe per changed row, never a scan of the agent's levels
+      SELECT s.product_id, s.sku, s.on_hand, s.free, s.forecast, s.active FROM stock_levels s
+       WHERE s.tenant_id = $1 AND s.agent_id = $2 AND s.warehouse = u.warehouse AND s.product_id = u.product_id
+       LIMIT 1 -- keeps the planner from flattening this into a hash join over every level of the agent
+    ) old ON true
    WHERE old.product_id IS NULL
       OR (old.sku, old.on_hand, old.free, old.forecast, old.active)
          IS DISTINCT FROM (u.sku, u.on_hand, u.free, u.forecast, u.active)
@@ -61,7 +64,7 @@ changed_skus AS ( -- a renamed SKU dirties the listings of its old name too
 ),
 dirtied AS (
   UPDATE listings SET dirty_seq = dirty_seq + 1, dirty_since = COALESCE(dirty_since, now())
-   WHERE tenant_id = $1 AND sku IN (SELECT sku FROM changed_skus)
+   WHERE tenant_id = $1 AND sku = ANY (ARRAY(SELECT sku FROM changed_skus)) -- index probes on (tenant_id, sku)
   RETURNING channel_id
 )
 SELECT (SELECT count(*) FROM logged)::int AS "eventsLogged",

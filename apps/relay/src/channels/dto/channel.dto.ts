@@ -11,6 +11,7 @@ export class CreateChannelDto {
   @IsObject() config!: Record<string, unknown>;
   @IsObject() credentials!: Record<string, string>; // stored encrypted, never returned
   @IsOptional() @ValidateNested() @Type(() => ChannelRuleDto) rule?: ChannelRuleDto;
+  @IsOptional() @IsBoolean() paused?: boolean; // create paused to map listings before the first push
 }
 
 /** Any subset. A new rule or config re-pushes every listing of the channel; `credentials` replaces all of them. */

@@ -55,7 +55,12 @@ export function mapError(
     const status = err.getStatus();
     if (status < 500) {
       const code = CODE_BY_STATUS[status] ?? 'HTTP_' + String(status);
-      return { status, body: { error: { code, message: err.message } }, unexpected: false };
+      // Nest turns body-parser's SyntaxError into a bare BadRequestException("Unexpected token ..."): say what it is.
+      const message =
+        status === 400 && /JSON/.test(err.message)
+          ? `body: expected valid JSON (${err.message})`
+          : err.message;
+      return { status, body: { error: { code, message } }, unexpected: false };
     }
   }
   const parserError = bodyParserError(err);
