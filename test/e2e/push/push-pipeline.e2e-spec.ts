@@ -86,10 +86,13 @@ describe('push pipeline → Shopify', () => {
     const metrics = await register.getMetricsAsJSON();
     const latency = metrics.find((m) => m.name === 'relay_sync_latency_seconds');
     expect(
-      latency?.values.find((v) => v.metricName === 'relay_sync_latency_seconds_count')?.value,
+      latency?.values.find((v) => 'metricName' in v && v.metricName === 'relay_sync_latency_seconds_count')
+        ?.value,
     ).toBeGreaterThanOrEqual(2);
     const items = metrics.find((m) => m.name === 'relay_push_items_total');
     expect(items?.values.find((v) => v.labels['status'] === 'no_level')?.value).toBeGreaterThanOrEqual(1);
+    const depth = metrics.find((m) => m.name === 'relay_push_queue_depth'); // set by the sweeper
+    expect(depth?.values.map((v) => v.labels['kind'])).toEqual(expect.arrayContaining(['shopify', 'amazon']));
 
     // The same quantity again costs no call; the listing is still marked clean.
     await fx.setLevel(relay, tenantId, 'SKU-A', 20);

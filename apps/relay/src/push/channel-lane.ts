@@ -36,6 +36,7 @@ export class ChannelLane {
   /** Nudges this instance published to the queue and has not received yet: messageId -> published at. */
   private readonly inFlight = new Map<string, number>();
   private passAbort: AbortController | null = null;
+  readonly createdAt = Date.now();
 
   constructor(
     readonly channelId: string,

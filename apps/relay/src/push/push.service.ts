@@ -226,10 +226,11 @@ export class PushService
 
   /** Follows new channels and drops deleted ones (their queues too). */
   private async syncConsumers(broker: PushBroker): Promise<void> {
+    const listedAt = Date.now();
     const ids = new Set(await this.repo.allChannelIds());
     for (const id of ids) if (!broker.isConsuming(id)) await this.follow(id);
     for (const [id, lane] of this.lanes) {
-      if (ids.has(id)) continue;
+      if (ids.has(id) || lane.createdAt >= listedAt) continue; // a lane newer than the list: a channel just created
       await lane.idle();
       this.lanes.delete(id);
       this.limiter.forget(id);
