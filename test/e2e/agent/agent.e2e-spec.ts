@@ -170,6 +170,20 @@ describe('the composed agent: Odoo simulator -> capture -> real outbox -> uplink
     for (const secret of [TOKEN, odoo.apiKey, HINT_SECRET]) expect(all).not.toContain(secret);
   });
 
+  it('refuses to start on a port in use, in one sentence', async () => {
+    const log = memoryLogger('warn');
+    const first = await startAgent(env(), { logger: log.logger });
+    try {
+      await expect(
+        startAgent(env({ AGENT_HTTP_PORT: String(first.httpPort) }), { logger: log.logger }),
+      ).rejects.toThrow(
+        `port ${first.httpPort} is already in use: stop the other process or set AGENT_HTTP_PORT`,
+      );
+    } finally {
+      await first.stop();
+    }
+  });
+
   it('answers 404 on /hints when no hint secret is configured', async () => {
     const log = memoryLogger('warn');
     agent = await startAgent(env({ AGENT_HINT_SECRET: '' }), { logger: log.logger });

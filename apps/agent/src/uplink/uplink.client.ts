@@ -232,6 +232,11 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
       this.openSocket = null;
     }
     if (this.ws === ws) this.ws = null;
+    if (this.stopped) {
+      this.lastProblem = 'the agent closed the uplink (stopping)';
+      if (wasOpen) this.emit('close', this.lastProblem);
+      return;
+    }
 
     let delay = backoffDelay(this.attempt++, this.timings.backoff);
     if (refusedStatus === 401 || code === CloseCode.Unauthorized) {
@@ -243,7 +248,7 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
       delay = Math.round(this.timings.unauthorizedRetryMs * (0.5 + Math.random() / 2));
     } else if (refusedStatus !== null) {
       this.lastProblem = `the relay at ${this.where} answered HTTP ${refusedStatus} to the WebSocket upgrade: check RELAY_URL points at its /agent endpoint`;
-      this.log.warn(this.lastProblem);
+      if (this.lastProblem !== this.lastLogged) this.log.warn(this.lastProblem);
     } else if (wasOpen) {
       this.lastProblem = `the uplink to ${this.where} closed (${code}${reason ? ` ${reason}` : ''})`;
       if (code === CloseCode.Replaced)
@@ -260,7 +265,7 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
     }
     this.lastLogged = this.lastProblem;
     if (wasOpen) this.emit('close', this.lastProblem ?? 'closed');
-    if (!this.stopped) this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
   private describeFailure(err: Error): string {
