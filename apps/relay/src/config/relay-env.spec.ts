@@ -61,7 +61,7 @@ describe('validateRelayEnv', () => {
   it('stops on a missing or short RELAY_SECRET_KEY with a clear message', () => {
     const { RELAY_SECRET_KEY: _unused, ...withoutKey } = VALID;
     expect(errorOf(withoutKey)).toContain(
-      'RELAY_SECRET_KEY: expected base64 of 32 random bytes (generate one with `openssl rand -base64 32`)',
+      'RELAY_SECRET_KEY: required (expected base64 of 32 random bytes (generate one with `openssl rand -base64 32`))',
     );
     expect(errorOf({ ...VALID, RELAY_SECRET_KEY: 'c2hvcnQ=' })).toContain(
       'RELAY_SECRET_KEY: expected base64 of 32',

@@ -63,7 +63,7 @@ export class RelayEnv {
   @Matches(/^amqps?:\/\/\S+$/, { message: 'AMQP_URL: expected amqp://user:password@host:port[/vhost]' })
   AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
-  @IsString({ message: 'ADMIN_API_KEY: required' })
+  @IsString({ message: 'ADMIN_API_KEY: expected a string' })
   @MinLength(24, { message: 'ADMIN_API_KEY: expected at least 24 characters' })
   ADMIN_API_KEY!: string;
 
@@ -112,8 +112,11 @@ export function validateRelayEnv(raw: Record<string, unknown>): RelayEnv {
   const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const problems = Object.values(e.constraints ?? {}).map((m) => m.replace(`${e.property}: `, ''));
-      return `  ${e.property}: ${[...new Set(problems)].join('; ')}`;
+      const problems = [
+        ...new Set(Object.values(e.constraints ?? {}).map((m) => m.replace(`${e.property}: `, ''))),
+      ];
+      const missing = present[e.property] === undefined;
+      return `  ${e.property}: ${missing ? `required (${problems.join('; ')})` : problems.join('; ')}`;
     });
     throw new RelayEnvError(`Invalid relay environment:\n${lines.join('\n')}`);
   }
