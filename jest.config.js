@@ -19,6 +19,7 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   maxWorkers: 1, // e2e suites share one PostgreSQL and one broker; unit suites are quick anyway
+  testTimeout: 120_000, // end-to-end flows wait for real services; a project-level setting would be ignored
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {
@@ -32,7 +33,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 120_000,
     },
   ],
 };
