@@ -1,5 +1,7 @@
 import { CloseCode, MAX_FRAME_BYTES, type LevelEventV1 } from '@stockbridge/shared';
 import { Client } from 'pg';
+import { AgentsService } from '../../../apps/relay/src/agents/agents.service';
+import { AgentSessions } from '../../../apps/relay/src/gateway/agent-sessions.service';
 import { startRelay, type RunningRelay } from '../../../apps/relay/src/relay';
 import { AdminClient } from '../../support/admin-client';
 import { connectAgent, upgradeStatus, type AgentSocketClient } from '../../support/agent-socket';
@@ -202,6 +204,34 @@ describe('agent frames on /agent', () => {
     );
     expect(status.revokedAt).not.toBeNull();
     expect(status.status.connected).toBe(false);
+  });
+
+  it('closes a socket held by this instance when the agent is revoked through another instance', async () => {
+    const other = await startRelay({ port: 0, env: { ADMIN_API_KEY, RELAY_SECRET_KEY, LOG_LEVEL: 'error' } });
+    try {
+      const { id, token } = await newAgent();
+      const client = await connectAgent(wsUrl, token);
+      await new AdminClient(other.url, ADMIN_API_KEY).post(
+        `/api/v1/tenants/${tenantId}/agents/${id}/revoke`,
+        {},
+      );
+      // The periodic sweep (every ping interval) runs this; called here so the test need not wait 15 s.
+      expect(await relay.app.get(AgentsService).closeRevokedSessions()).toEqual([id]);
+      expect((await client.closed).code).toBe(CloseCode.Unauthorized);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('sends a command to a connected agent, and says when the agent is not connected here', async () => {
+    const { id, token } = await newAgent();
+    const sessions = relay.app.get(AgentSessions);
+    expect(sessions.sendCommand(id, { commandId: 'c-0', name: 'poll' })).toBe(false);
+    const client = await connectAgent(wsUrl, token);
+    const next = client.nextMessage();
+    expect(sessions.sendCommand(id, { commandId: 'c-1', name: 'poll' })).toBe(true);
+    expect(await next).toEqual({ event: 'command', data: { commandId: 'c-1', name: 'poll' } });
+    await client.close();
   });
 
   it('replaces an older connection of the same agent with 4409', async () => {

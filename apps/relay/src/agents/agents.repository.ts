@@ -45,6 +45,16 @@ export class AgentsRepository {
     return this.findOne(tenantId, id);
   }
 
+  /** Which of these agents have been revoked (by any relay instance). */
+  async findRevoked(agentIds: readonly string[]): Promise<string[]> {
+    if (agentIds.length === 0) return [];
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT id FROM agents WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL`,
+      [agentIds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async setConnected(agentId: string, connected: boolean): Promise<void> {
     await this.db.query(`UPDATE agents SET connected = $2, last_seen_at = now() WHERE id = $1`, [
       agentId,

@@ -38,6 +38,17 @@ export class AgentsService {
     return agent;
   }
 
+  /**
+   * Closes (4401) the local sockets of agents revoked elsewhere: a revoke on another relay instance only closes the
+   * sockets that instance holds. Returns the agents closed.
+   */
+  async closeRevokedSessions(): Promise<string[]> {
+    const revoked = await this.agents.findRevoked(this.sessions.connectedAgentIds());
+    for (const agentId of revoked)
+      this.sessions.disconnect(agentId, CloseCode.Unauthorized, 'agent token revoked');
+    return revoked;
+  }
+
   /** Null for a missing, malformed, unknown or revoked token. */
   async authenticate(token: string | null): Promise<AgentRef | null> {
     if (!token || !looksLikeAgentToken(token)) return null;

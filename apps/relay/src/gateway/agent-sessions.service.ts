@@ -52,6 +52,10 @@ export class AgentSessions implements OnModuleDestroy {
     return this.bySocket.get(socket)?.agent;
   }
 
+  connectedAgentIds(): string[] {
+    return [...this.byAgent.keys()];
+  }
+
   isConnected(agentId: string): boolean {
     return this.byAgent.get(agentId)?.readyState === WebSocket.OPEN;
   }

@@ -1,4 +1,4 @@
-import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -10,6 +10,7 @@ import {
 import { CloseCode, parseAgentStatus, parseLevelsFrame, type RelayReplyV1 } from '@stockbridge/shared';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { AGENT_PING_INTERVAL_MS } from '../agents/agent-ref';
 import { AgentsService } from '../agents/agents.service';
 import { isPermanentDataError } from '../database/pg-errors';
 import { InventoryService } from '../inventory/inventory.service';
@@ -28,7 +29,9 @@ const reject = (reason: string, retry: boolean, frameId?: string): RelayReplyV1 
  * reason, or the socket closes with a code. The token was checked at upgrade (HTTP 401, no socket).
  */
 @WebSocketGateway({ path: AGENT_WS_PATH })
-export class AgentGateway implements OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
+export class AgentGateway
+  implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(AgentGateway.name);
   /** Status writes per agent run in order, so a quick reconnect can never end as "disconnected". */
   private readonly statusWrites = new Map<string, Promise<void>>();
@@ -39,6 +42,18 @@ export class AgentGateway implements OnGatewayConnection, OnGatewayDisconnect, B
     private readonly agents: AgentsService,
     private readonly inventory: InventoryService,
   ) {}
+
+  private revocationSweep: NodeJS.Timeout | undefined;
+
+  /** Revocations made on other relay instances reach this one's sockets within one ping interval. */
+  onModuleInit(): void {
+    this.revocationSweep = setInterval(() => {
+      this.agents.closeRevokedSessions().catch((err: unknown) => {
+        this.logger.warn(`revocation sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }, AGENT_PING_INTERVAL_MS);
+    this.revocationSweep.unref();
+  }
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
     const agent = this.upgradeAuth.agentOf(req);
@@ -104,6 +119,7 @@ export class AgentGateway implements OnGatewayConnection, OnGatewayDisconnect, B
 
   /** Tell agents to reconnect elsewhere and record them disconnected while the database is still open. */
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.revocationSweep);
     for (const agent of this.sessions.closeAll(CloseCode.ShuttingDown, 'relay shutting down')) {
       this.writeStatus(agent.agentId, () => this.agents.markDisconnected(agent.agentId));
     }
