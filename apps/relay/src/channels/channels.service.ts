@@ -5,7 +5,7 @@ import { ChannelNudger } from '../push/channel-nudger';
 import type { ChannelConnection } from './adapters/channel-adapter';
 import { checkChannelConfig, checkChannelCredentials, checkWithAdapter } from './channel-config';
 import { ChannelsRepository, type ChannelChanges } from './channels.repository';
-import { CredentialsCipher } from './credentials.cipher';
+import { CredentialsCipher, CredentialsDecryptError } from './credentials.cipher';
 import { ruleFields } from './dto/channel-rule.dto';
 import type { CreateChannelDto, UpdateChannelDto } from './dto/channel.dto';
 import type { ChannelEntity } from './entities/channel.entity';
@@ -60,7 +60,7 @@ export class ChannelsService {
       changes.credentialsEncrypted = this.cipher.encrypt(dto.credentials);
     }
     if (dto.config !== undefined || dto.credentials !== undefined) {
-      const credentials = dto.credentials ?? this.cipher.decrypt(current.credentialsEncrypted);
+      const credentials = dto.credentials ?? this.storedCredentials(current);
       assertValid(
         checkWithAdapter({ kind: current.kind, config: dto.config ?? current.config, credentials }),
       );
@@ -86,6 +86,20 @@ export class ChannelsService {
       config: channel.config,
       credentials: this.cipher.decrypt(channel.credentialsEncrypted),
     };
+  }
+
+  /** A RELAY_SECRET_KEY change makes stored credentials unreadable: ask for them again rather than fail with 500. */
+  private storedCredentials(channel: ChannelEntity): Record<string, string> {
+    try {
+      return this.cipher.decrypt(channel.credentialsEncrypted);
+    } catch (err) {
+      if (!(err instanceof CredentialsDecryptError)) throw err;
+      throw new DomainError(
+        'INVALID_CHANNEL_CONFIG',
+        `credentials: the stored credentials of channel ${channel.id} cannot be read with this RELAY_SECRET_KEY; send credentials again`,
+        ['credentials: cannot be decrypted, send them again'],
+      );
+    }
   }
 
   async nudge(channelId: string): Promise<void> {

@@ -35,6 +35,7 @@ export class AgentGateway
   private readonly logger = new Logger(AgentGateway.name);
   /** Status writes per agent run in order, so a quick reconnect can never end as "disconnected". */
   private readonly statusWrites = new Map<string, Promise<void>>();
+  private revocationSweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sessions: AgentSessions,
@@ -42,8 +43,6 @@ export class AgentGateway
     private readonly agents: AgentsService,
     private readonly inventory: InventoryService,
   ) {}
-
-  private revocationSweep: NodeJS.Timeout | undefined;
 
   /** Revocations made on other relay instances reach this one's sockets within one ping interval. */
   onModuleInit(): void {
