@@ -4,9 +4,6 @@ import { CredentialsCipher } from '../../../apps/relay/src/channels/credentials.
 import { startRelay, type RunningRelay } from '../../../apps/relay/src/relay';
 import { AdminClient } from '../../support/admin-client';
 
-// jest.config's per-project testTimeout is not applied (it is a global option): set it here.
-jest.setTimeout(30_000);
-
 const ADMIN_API_KEY = 'relay-e2e-admin-key-abcdefghijkl';
 const RELAY_SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
 const ACCESS_TOKEN = 'shpat_e2e_do_not_leak_0123456789';

@@ -7,9 +7,6 @@ import { AdminClient } from '../../support/admin-client';
 import { connectAgent, upgradeStatus, type AgentSocketClient } from '../../support/agent-socket';
 import { waitFor } from '../../support/wait-for';
 
-// jest.config's per-project testTimeout is not applied (it is a global option): set it here.
-jest.setTimeout(30_000);
-
 const ADMIN_API_KEY = 'relay-e2e-admin-key-0123456789';
 const RELAY_SECRET_KEY = Buffer.alloc(32, 3).toString('base64');
 

@@ -5,9 +5,6 @@ import { startRelay } from '../../../apps/relay/src/relay';
 import { AdminClient } from '../../support/admin-client';
 import { connectAgent } from '../../support/agent-socket';
 
-// jest.config's per-project testTimeout is not applied (it is a global option): set it here.
-jest.setTimeout(30_000);
-
 const ADMIN_API_KEY = 'relay-e2e-admin-key-startup-000';
 const RELAY_SECRET_KEY = Buffer.alloc(32, 4).toString('base64');
 const BASE_ENV = { ADMIN_API_KEY, RELAY_SECRET_KEY, LOG_LEVEL: 'error' };
