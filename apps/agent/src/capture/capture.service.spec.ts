@@ -120,10 +120,13 @@ describe('CaptureService against a JSON-RPC Odoo 17', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts at the newest changes, then publishes an adjustment in every warehouse with valid events', async () => {
+  it('publishes every product on the first poll, then only what an adjustment changed, as valid events', async () => {
     const capture = service();
-    // No cursor yet: each feed starts at Odoo's newest write minus the overlap, which still holds the seed.
+    // Empty state: the first poll publishes every active product in every warehouse, then only changes.
     await expect(capture.pollOnce()).resolves.toEqual({ changedLevels: 8, dirtyProducts: 4 });
+    expect(logger.lines.map((l) => l.msg)).toContain(
+      'first poll: published the levels of all 4 active products; from now on only changes',
+    );
     await expect(capture.pollOnce()).resolves.toEqual({ changedLevels: 0, dirtyProducts: 0 });
     sink.take();
     adjust(odoo, 100, MUG, WH, 7);
@@ -342,6 +345,22 @@ describe('CaptureService against a JSON-RPC Odoo 17', () => {
     await baseline(capture);
     odoo.failNext(rpcError('odoo.exceptions.AccessError', 'You are not allowed to access Stock Move'));
     await expect(capture.pollOnce()).rejects.toMatchObject({ kind: 'access' });
+  });
+
+  it('goes on without kit refresh, saying so once, when the user may not read BoMs', async () => {
+    odoo.denied.add('mrp.bom');
+    const capture = service();
+    await baseline(capture);
+    adjust(odoo, 100, SOCKS, WH, 8);
+    await capture.pollOnce();
+    expect(sink.take().map((e) => e.productId)).toEqual([SOCKS]); // the kit is not refreshed
+    const warnings = logger.lines.filter((l) => l.level === 'warn');
+    expect(warnings.map((l) => l.msg)).toEqual([
+      expect.stringMatching(
+        /^the user bot may not read mrp.bom: give it Inventory \/ User rights .*; until then kits are not refreshed/,
+      ),
+    ]);
+    expect(odoo.calls.some((c) => c.model === 'mrp.bom.line')).toBe(false);
   });
 
   it('coalesces poll requests and never overlaps cycles', async () => {

@@ -174,7 +174,7 @@ export class CaptureService {
     this.current.lastPollAt = new Date(startedAt);
     try {
       const odoo = await this.odoo();
-      this.mrp ??= await odoo.hasModel('mrp.bom');
+      this.mrp ??= await this.detectMrp(odoo);
       const outcome = await runPollCycle({
         odoo,
         state: this.state,
@@ -188,7 +188,16 @@ export class CaptureService {
       });
       if (outcome.kits) this.kits = outcome.kits;
       this.succeeded();
-      if (outcome.changedLevels > 0) {
+      if (outcome.initial) {
+        this.options.logger.info(
+          {
+            correlationId: outcome.correlationId,
+            products: outcome.dirtyProducts,
+            levels: outcome.changedLevels,
+          },
+          `first poll: published the levels of all ${outcome.dirtyProducts} active products; from now on only changes`,
+        );
+      } else if (outcome.changedLevels > 0) {
         this.options.logger.info(
           {
             correlationId: outcome.correlationId,
@@ -231,6 +240,22 @@ export class CaptureService {
       );
     }
     return client;
+  }
+
+  /** MRP installed and its BoMs readable; without read rights capture goes on, loudly, without kit refresh. */
+  private async detectMrp(odoo: OdooClient): Promise<boolean> {
+    if (!(await odoo.hasModel('mrp.bom'))) return false;
+    try {
+      await odoo.searchRead('mrp.bom', [], { fields: ['id'], limit: 1 });
+      return true;
+    } catch (err) {
+      if (!(err instanceof OdooError && err.kind === 'access')) throw err;
+      this.options.logger.warn(
+        { kind: err.kind },
+        `${err.message}; until then kits are not refreshed when their components move`,
+      );
+      return false;
+    }
   }
 
   private failed(err: unknown): void {

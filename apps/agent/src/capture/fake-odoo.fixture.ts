@@ -25,6 +25,8 @@ export interface FakeOdoo {
   write(model: string, id: number, vals: Record<string, unknown>, writeDate?: number): void;
   setStock(productId: number, warehouseId: number, onHand: number, free: number, forecast: number): void;
   failNext(reply: WireReply): void;
+  /** Models the bot may not read (AccessError on everything but fields_get). */
+  denied: Set<string>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startFakeOdoo(): Promise<FakeOdoo> {
   const calls: FakeOdoo['calls'] = [];
   const clock = { now: Date.UTC(2025, 2, 1, 9, 0, 0) / 1000 };
   const failures: WireReply[] = [];
+  const denied = new Set<string>();
   const table = (m: string): Map<number, Row> => tables.get(m) ?? tables.set(m, new Map()).get(m)!;
 
   const quantities = (productId: number, wh: number): [number, number, number] => {
@@ -181,6 +184,9 @@ export async function startFakeOdoo(): Promise<FakeOdoo> {
     const failure = failures.shift();
     if (failure) return failure;
     if (key !== 'key') return rpcError('odoo.exceptions.AccessDenied', 'Access Denied');
+    if (denied.has(model) && m !== 'fields_get') {
+      return rpcError('odoo.exceptions.AccessError', `You are not allowed to access '${model}' records.`);
+    }
     try {
       return rpcResult(execute(model, m, a, kw));
     } catch (err) {
@@ -210,6 +216,7 @@ export async function startFakeOdoo(): Promise<FakeOdoo> {
     failNext(reply) {
       failures.push(reply);
     },
+    denied,
     close: () => wire.close(),
   };
 }

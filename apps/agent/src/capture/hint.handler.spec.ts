@@ -96,6 +96,22 @@ describe('hint handler (POST /hints)', () => {
     expect(hints).toEqual([]);
   });
 
+  it('stops reading a chunked body (no Content-Length) once it passes 64 KiB', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: `/hints?secret=${SECRET}`, method: 'POST' });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      for (let i = 0; i < 5; i++) req.write(chunk);
+      req.end();
+    });
+    expect(status).toBe(413);
+    expect(hints).toEqual([]);
+  });
+
   it('refuses other paths and methods', async () => {
     expect((await send(port, `/other?secret=${SECRET}`, '{}')).status).toBe(404);
     expect((await send(port, `/hints?secret=${SECRET}`, '', {}, 'GET')).status).toBe(405);

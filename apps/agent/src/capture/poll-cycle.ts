@@ -26,6 +26,8 @@ export interface CycleInput extends CycleSettings {
 
 export interface CycleOutcome {
   correlationId: string;
+  /** The first cycle on an empty state: every active product was read. */
+  initial: boolean;
   changedLevels: number;
   dirtyProducts: number;
   odooCalls: number;
@@ -56,6 +58,9 @@ export async function runPollCycle(input: CycleInput): Promise<CycleOutcome> {
   const correlationId = `poll-${randomUUID()}`;
   let odooCalls = 0;
 
+  // No cursor yet (first run, or the state directory was lost): publish every active product once, so the
+  // relay starts from a complete picture; from then on only changes.
+  const initial = state.cursor('stock.move') === undefined;
   const feeds: FeedResult[] = [];
   for (const signal of SIGNAL_MODELS) {
     if (signal.mrp && !input.mrp) continue;
@@ -85,6 +90,21 @@ export async function runPollCycle(input: CycleInput): Promise<CycleOutcome> {
         default: // stock.move, stock.quant
           addId(dirty, many2oneId(row['product_id']));
       }
+    }
+  }
+
+  if (initial) {
+    for (let lastId = 0; ;) {
+      const page = await odoo.searchRead('product.product', [['id', '>', lastId]], {
+        fields: ['id'],
+        order: 'id asc',
+        limit: input.pageSize,
+      });
+      odooCalls++;
+      for (const p of page) dirty.add(p.id);
+      const last = page.at(-1);
+      if (page.length < input.pageSize || !last) break;
+      lastId = last.id;
     }
   }
 
@@ -165,6 +185,7 @@ export async function runPollCycle(input: CycleInput): Promise<CycleOutcome> {
   await state.save();
   return {
     correlationId,
+    initial,
     changedLevels: events.length,
     dirtyProducts: dirty.size,
     odooCalls,

@@ -78,6 +78,9 @@ const READ_METHODS = new Set([
   'name_search',
   'context_get',
   'check_access_rights',
+  'common.version',
+  'common.authenticate',
+  'GET /web/version',
 ]);
 
 /** Read-only methods: safe to repeat after a timeout or a dropped connection. */
