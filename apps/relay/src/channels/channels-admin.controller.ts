@@ -11,6 +11,7 @@ import {
   CreateListingDto,
   ListListingsQueryDto,
   toListingResponse,
+  UpdateListingDto,
   type ListingPageDto,
   type ListingResponseDto,
 } from './dto/listing.dto';
@@ -64,6 +65,16 @@ export class ChannelsAdminController {
   ): Promise<ListingPageDto> {
     const { items, nextCursor } = await this.listings.page(tenantId, channelId, query);
     return { items: items.map(toListingResponse), nextCursor };
+  }
+
+  @Patch(':channelId/listings/:listingId')
+  async updateListing(
+    @Tenant() tenantId: string,
+    @Param('channelId') channelId: string,
+    @Param('listingId') listingId: string,
+    @Body() body: UpdateListingDto,
+  ): Promise<ListingResponseDto> {
+    return toListingResponse(await this.listings.update(tenantId, channelId, listingId, body));
   }
 
   @Delete(':channelId/listings/:listingId')

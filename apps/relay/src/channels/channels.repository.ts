@@ -19,6 +19,13 @@ export type ChannelChanges = Partial<
   Pick<ChannelEntity, 'name' | 'config' | 'credentialsEncrypted' | 'rule' | 'paused'>
 >;
 
+/** What a channel change does to its listings. */
+export interface ListingEffects {
+  markDirty: boolean; // every listing must be pushed again (its desired quantity or its target may differ)
+  resetRetries: boolean; // listings waiting out a backoff are tried at once (the failure may be fixed)
+  forgetPushed: boolean; // the target changed: what was pushed before says nothing about what it shows now
+}
+
 @Injectable()
 export class ChannelsRepository {
   constructor(private readonly db: DataSource) {}
@@ -44,24 +51,29 @@ export class ChannelsRepository {
   }
 
   /**
-   * Applies the changes and, when asked, marks every listing of the channel dirty in the same transaction, so a
-   * new rule can never be saved without its re-push being recorded. Null when the channel does not exist.
+   * Applies the changes and their effect on the channel's listings in the same transaction, so a new rule can
+   * never be saved without its re-push being recorded. Null when the channel does not exist.
    */
   async update(
     tenantId: string,
     id: string,
     changes: ChannelChanges,
-    markListingsDirty: boolean,
+    effects: ListingEffects,
   ): Promise<ChannelEntity | null> {
     return this.db.transaction(async (tx) => {
       const channel = await this.findOne(tenantId, id, tx);
       if (!channel) return null;
       if (Object.keys(changes).length > 0) await tx.save(Object.assign(channel, changes));
-      if (markListingsDirty) {
+      if (effects.markDirty || effects.resetRetries) {
         await tx.query(
-          `UPDATE listings SET dirty_seq = dirty_seq + 1, dirty_since = COALESCE(dirty_since, now())
+          `UPDATE listings
+              SET dirty_seq = CASE WHEN $3 THEN dirty_seq + 1 ELSE dirty_seq END,
+                  dirty_since = CASE WHEN $3 THEN COALESCE(dirty_since, now()) ELSE dirty_since END,
+                  attempts = CASE WHEN $4 THEN 0 ELSE attempts END,
+                  next_attempt_at = CASE WHEN $4 THEN NULL ELSE next_attempt_at END,
+                  last_pushed_quantity = CASE WHEN $5 THEN NULL ELSE last_pushed_quantity END
             WHERE tenant_id = $1 AND channel_id = $2`,
-          [tenantId, id],
+          [tenantId, id, effects.markDirty, effects.resetRetries, effects.forgetPushed],
         );
       }
       return this.findOne(tenantId, id, tx);

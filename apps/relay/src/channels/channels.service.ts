@@ -69,7 +69,13 @@ export class ChannelsService {
     if (dto.paused !== undefined) changes.paused = dto.paused;
 
     const repush = dto.rule !== undefined || dto.config !== undefined;
-    const updated = await this.channels.update(tenantId, channelId, changes, repush);
+    const updated = await this.channels.update(tenantId, channelId, changes, {
+      markDirty: repush,
+      // New settings may fix what listings were backing off from (wrong URL, revoked token): try them now.
+      resetRetries: dto.config !== undefined || dto.credentials !== undefined,
+      // A new config may point at another shop or location, where an "unchanged" quantity was never pushed.
+      forgetPushed: dto.config !== undefined,
+    });
     if (!updated) throw new DomainError('CHANNEL_NOT_FOUND', `Channel ${channelId} not found`);
     // Resuming, or new credentials, lets the listings that piled up while stuck go out now.
     if (!updated.paused && (repush || dto.paused === false || dto.credentials !== undefined)) {

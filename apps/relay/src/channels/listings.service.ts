@@ -4,9 +4,16 @@ import { isUniqueViolation } from '../database/pg-errors';
 import { isUuid } from '../tenants/tenants.repository';
 import { ChannelsService } from './channels.service';
 import { ruleFields } from './dto/channel-rule.dto';
-import type { CreateListingDto, ListListingsQueryDto } from './dto/listing.dto';
+import type { CreateListingDto, ListListingsQueryDto, UpdateListingDto } from './dto/listing.dto';
 import type { ListingEntity } from './entities/listing.entity';
-import { ListingsRepository } from './listings.repository';
+import { ListingsRepository, type ListingChanges } from './listings.repository';
+
+/** A listing found for a channel (discovery): where the SKU lives there. */
+export interface ListingTargetInput {
+  sku: string;
+  externalId: string;
+  extra: Record<string, unknown>;
+}
 
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -58,6 +65,48 @@ export class ListingsService {
         `Channel ${channelId} already has a listing for SKU ${dto.sku}`,
       );
     }
+    await this.channels.nudge(channelId);
+    return listing;
+  }
+
+  /**
+   * Creates listings in bulk (discovery): SKUs the channel already lists are skipped, not errors. The new
+   * listings are dirty; one nudge covers them all.
+   */
+  async createMany(
+    tenantId: string,
+    channelId: string,
+    targets: readonly ListingTargetInput[],
+  ): Promise<ListingEntity[]> {
+    await this.channels.get(tenantId, channelId);
+    const created = await this.listings.createMany(
+      targets.map((t) => ({ tenantId, channelId, ...t, ruleOverride: null })),
+    );
+    if (created.length > 0) await this.channels.nudge(channelId);
+    return created;
+  }
+
+  /** Fixes a listing's mapping or override; it is pushed again at once with the current desired quantity. */
+  async update(
+    tenantId: string,
+    channelId: string,
+    listingId: string,
+    dto: UpdateListingDto,
+  ): Promise<ListingEntity> {
+    await this.channels.get(tenantId, channelId);
+    const changes: ListingChanges = {};
+    if (dto.externalId !== undefined) changes.externalId = dto.externalId;
+    if (dto.extra !== undefined) changes.extra = dto.extra;
+    if (dto.ruleOverride !== undefined)
+      changes.ruleOverride = dto.ruleOverride === null ? null : ruleFields(dto.ruleOverride);
+    if (Object.keys(changes).length === 0)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'body: give at least one of externalId, extra, ruleOverride',
+        ['body: nothing to change'],
+      );
+    const listing = await this.listings.update(tenantId, channelId, listingId, changes);
+    if (!listing) throw new DomainError('LISTING_NOT_FOUND', `Listing ${listingId} not found`);
     await this.channels.nudge(channelId);
     return listing;
   }

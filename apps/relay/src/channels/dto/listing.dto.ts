@@ -11,6 +11,16 @@ export class CreateListingDto {
   @IsOptional() @ValidateNested() @Type(() => ChannelRuleDto) ruleOverride?: ChannelRuleDto;
 }
 
+/**
+ * A fix to a listing's mapping (e.g. the right externalId after a dead letter): any subset, at least one field;
+ * `ruleOverride: null` removes the override. The listing is pushed again at once.
+ */
+export class UpdateListingDto {
+  @IsOptional() @IsString() @Length(1, 512) externalId?: string;
+  @IsOptional() @IsObject() extra?: Record<string, unknown>;
+  @IsOptional() @ValidateNested() @Type(() => ChannelRuleDto) ruleOverride?: ChannelRuleDto | null;
+}
+
 /** `?limit&offset`, or `?limit&cursor` (the previous page's nextCursor; stable while listings change). */
 export class ListListingsQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;

@@ -20,6 +20,9 @@ export const STATUS_BY_CODE = {
   CHANNEL_NOT_FOUND: HttpStatus.NOT_FOUND,
   LISTING_NOT_FOUND: HttpStatus.NOT_FOUND,
   LISTING_EXISTS: HttpStatus.CONFLICT,
+  DEAD_LETTER_NOT_FOUND: HttpStatus.NOT_FOUND,
+  DEAD_LETTER_CLOSED: HttpStatus.CONFLICT, // already replayed or discarded, or its listing is gone
+  CHANNEL_CALL_FAILED: HttpStatus.BAD_GATEWAY, // the channel's API failed a call made for this request
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 
