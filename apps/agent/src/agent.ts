@@ -32,6 +32,7 @@ export interface AgentStatus {
   readiness: Readiness;
   uplinkOpen: boolean;
   rabbitmqConnected: boolean;
+  /** Depths as last read from RabbitMQ (each call refreshes them in the background); inFlight is live. */
   outbox: OutboxDepths & { inFlight: number };
   capture: Readonly<CaptureStatus>;
 }
@@ -39,7 +40,7 @@ export interface AgentStatus {
 export interface AgentHandle {
   httpPort: number;
   capture: CaptureService;
-  status(): Promise<AgentStatus>;
+  status(): AgentStatus;
   stop(): Promise<void>;
 }
 
@@ -171,14 +172,15 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
   return {
     httpPort: server.port,
     capture: captureService,
-    async status(): Promise<AgentStatus> {
+    status(): AgentStatus {
       const r = readiness();
+      void publisher.depths(); // refresh for the next call; never throws
       return {
         ready: r.odoo === null && r.rabbitmq === null && r.uplink === null,
         readiness: r,
         uplinkOpen: uplink.isOpen,
         rabbitmqConnected: rabbit.connected,
-        outbox: { ...(await publisher.depths()), inFlight: pump.framesInFlight },
+        outbox: { ...publisher.lastKnownDepths, inFlight: pump.framesInFlight },
         capture: captureService.status,
       };
     },

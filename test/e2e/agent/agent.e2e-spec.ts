@@ -82,10 +82,11 @@ describe('the composed agent: Odoo simulator -> capture -> real outbox -> uplink
 
     expect(await (await http('/healthz')).json()).toEqual({ status: 'ok' });
     await waitFor('ready', async () => (await http('/readyz')).status === 200);
-    const status = await agent.status();
+    const status = agent.status();
     expect(status).toMatchObject({ ready: true, uplinkOpen: true, rabbitmqConnected: true });
     expect(status.capture.odooVersion).toBe('17.0');
-    await waitFor('every frame acked', async () => (await agent!.status()).outbox.inFlight === 0);
+    await waitFor('every frame acked', () => agent?.status().outbox.inFlight === 0);
+    await waitFor('an empty outbox', () => agent?.status().outbox.outbox === 0);
   });
 
   it('exposes the agent metrics on /metrics', async () => {
@@ -141,13 +142,12 @@ describe('the composed agent: Odoo simulator -> capture -> real outbox -> uplink
       status: 'not ready',
       down: { odoo: expect.stringMatching(/^Odoo at http:\/\/127\.0\.0\.1:\d+ /) },
     });
+    await waitFor('the failed poll counted by kind', async () =>
+      /^agent_odoo_errors_total\{kind="unreachable"\} [1-9]\d*$/m.test(await (await http('/metrics')).text()),
+    );
     odoo.setDown(false);
     relay.broadcast({ event: 'command', data: { commandId: 'cmd-e2e-3', name: 'poll' } });
     await waitFor('ready again', async () => (await http('/readyz')).status === 200, { timeoutMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 250));
-    expect(await (await http('/metrics')).text()).toMatch(
-      /^agent_odoo_errors_total\{kind="unreachable"\} [1-9]\d*$/m,
-    );
 
     relay.token = 'rotated-token';
     relay.dropAll();

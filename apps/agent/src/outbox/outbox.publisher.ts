@@ -88,6 +88,11 @@ export class OutboxPublisher {
     return this.lastDepths;
   }
 
+  /** The depths read last (by `depths()`), without asking the broker. */
+  get lastKnownDepths(): OutboxDepths {
+    return this.lastDepths;
+  }
+
   async depth(): Promise<number> {
     return (await this.depths()).outbox;
   }
