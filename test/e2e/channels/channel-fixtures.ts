@@ -66,6 +66,8 @@ export interface SimChannel {
   addListing(sku: string, quantity: number): SimTarget;
   /** What the channel shows for a listing now (null/undefined: unknown there). */
   quantityOf(target: SimTarget): number | null | undefined;
+  /** Every quantity the API set on the listing, oldest first. */
+  history(target: SimTarget): number[];
   calls(): ReadonlyArray<Pick<CallRecord, 'startedAt' | 'endedAt' | 'status'>>;
   injectFaults(spec: FaultSpec): void;
   clearFaults(): void;
@@ -96,6 +98,7 @@ function shopifyChannel(sim: ShopifySimulator): SimChannel {
     }),
     addListing: (sku, quantity) => ({ externalId: sim.addItem(sku, quantity), extra: {} }),
     quantityOf: (t) => sim.quantityOf(t.externalId),
+    history: (t) => sim.history(t.externalId),
     calls: () => sim.calls(),
     injectFaults: (spec) => sim.injectFaults(spec),
     clearFaults: () => sim.clearFaults(),
@@ -112,6 +115,7 @@ function wooChannel(sim: WooCommerceSimulator): SimChannel {
       return { externalId: l.externalId, extra: { ...l.extra } };
     },
     quantityOf: (t) => sim.quantityOf(t.externalId),
+    history: (t) => sim.history(t.externalId),
     calls: () => sim.calls(),
     injectFaults: (spec) => sim.injectFaults(spec),
     clearFaults: () => sim.clearFaults(),
@@ -131,6 +135,7 @@ function ebayChannel(sim: EbaySimulator): SimChannel {
       return { externalId: l.externalId, extra: { offerIds: [...l.extra.offerIds] } };
     },
     quantityOf: (t) => sim.quantityOf(t.externalId),
+    history: (t) => sim.history(t.externalId),
     calls: () => sim.calls(),
     injectFaults: (spec) => sim.injectFaults(spec),
     clearFaults: () => sim.clearFaults(),
@@ -150,6 +155,7 @@ function amazonChannel(sim: AmazonSimulator): SimChannel {
       return { externalId: l.externalId, extra: { ...l.extra } };
     },
     quantityOf: (t) => sim.quantityOf(t.externalId),
+    history: (t) => sim.history(t.externalId),
     calls: () => sim.calls(),
     injectFaults: (spec) => sim.injectFaults(spec),
     clearFaults: () => sim.clearFaults(),
@@ -169,6 +175,7 @@ function webhookChannel(sim: WebhookSimulator): SimChannel {
       return { externalId: l.externalId, extra: {} };
     },
     quantityOf: (t) => sim.quantityOf(t.externalId),
+    history: (t) => sim.history(t.externalId),
     calls: () => sim.calls(),
     injectFaults: (spec) => sim.injectFaults(spec),
     clearFaults: () => sim.clearFaults(),
