@@ -62,13 +62,19 @@ export class Chain {
   }
 
   async start(): Promise<this> {
-    this.odoo = await startOdooSimulator({ version: this.options.odooVersion ?? 17 });
+    if (this.options.odoo) {
+      this.odoo = this.options.odoo;
+    } else {
+      this.odooSim = await startOdooSimulator({ version: this.options.odooVersion ?? 17 });
+      this.odoo = this.odooSim;
+    }
     this.odooClient = await OdooTestClient.connect(
       this.odoo.url,
       this.odoo.db,
       this.odoo.login,
       this.odoo.apiKey,
     );
+    if (this.skus.length === 0) this.skus = await storableSkus(this.odooClient);
     this.shopify = await startShopifySimulator();
     for (const sku of this.skus) this.shopify.addItem(sku, 0);
     await this.startRelay();
