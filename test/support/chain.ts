@@ -54,6 +54,7 @@ export class Chain {
   skus: string[];
   private readonly stateDir = mkdtempSync(join(tmpdir(), 'stockbridge-agent-'));
   private relayPort = 0;
+  private warehouseIds: number[] | undefined;
 
   constructor(private readonly options: ChainOptions = {}) {
     this.skus =
@@ -153,15 +154,31 @@ export class Chain {
     return this.options.amqpUrl ?? required('AMQP_URL');
   }
 
-  /** Odoo's free quantity of a SKU over all warehouses (the default channel rule); 0 once archived. */
+  /**
+   * Odoo's free quantity of a SKU, summed over the warehouses one by one (the default channel rule); 0 once archived.
+   * Per warehouse matters for kits: a kit cannot be built from components lying in two different warehouses.
+   */
   async odooFree(sku: string): Promise<number> {
-    const [product] = await this.odooClient.executeKw<Array<{ free_qty: number; active: boolean }>>(
-      'product.product',
-      'search_read',
-      [[['default_code', '=', sku]]],
-      { fields: ['free_qty', 'active'], context: { active_test: false } },
-    );
-    return product?.active ? Math.max(0, Math.floor(product.free_qty)) : 0;
+    this.warehouseIds ??= (
+      await this.odooClient.executeKw<Array<{ id: number }>>('stock.warehouse', 'search_read', [[]], {
+        fields: ['id'],
+      })
+    ).map((w) => w.id);
+    let total = 0;
+    for (const warehouseId of this.warehouseIds) {
+      const [product] = await this.odooClient.executeKw<Array<{ free_qty: number; active: boolean }>>(
+        'product.product',
+        'search_read',
+        [[['default_code', '=', sku]]],
+        {
+          fields: ['free_qty', 'active'],
+          context: { active_test: false, warehouse: warehouseId, warehouse_id: warehouseId },
+        },
+      );
+      if (!product?.active) return 0;
+      total += product.free_qty;
+    }
+    return Math.max(0, Math.floor(total));
   }
 
   shopifyQuantity(sku: string): number | undefined {
