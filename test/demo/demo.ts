@@ -127,17 +127,15 @@ async function watchRealOdoo(chain: Chain, seconds: number): Promise<void> {
 }
 
 async function finalTable(chain: Chain): Promise<void> {
-  const rows = await chain
-    .converged(30_000)
-    .catch(async () =>
-      Promise.all(
-        chain.skus.map(async (sku) => ({
-          sku,
-          odoo: await chain.odooFree(sku),
-          shopify: chain.shopifyQuantity(sku),
-        })),
-      ),
-    );
+  const rows = await chain.converged(30_000).catch(async () =>
+    Promise.all(
+      chain.skus.map(async (sku) => ({
+        sku,
+        odoo: await chain.odooFree(sku),
+        shopify: chain.shopifyQuantity(sku),
+      })),
+    ),
+  );
   out(`${'SKU'.padEnd(16)}${'Odoo free'.padStart(10)}${'Shopify'.padStart(10)}`);
   for (const r of rows)
     out(

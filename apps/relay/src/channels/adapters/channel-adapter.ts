@@ -37,7 +37,8 @@ export interface PushBatchResult {
 }
 
 /** Why a whole call failed. `retryable` decides retry queue versus dead letters. */
-export type ChannelErrorKind = 'network' | 'timeout' | 'server' | 'throttled' | 'auth' | 'validation' | 'not-found';
+export type ChannelErrorKind =
+  'network' | 'timeout' | 'server' | 'throttled' | 'auth' | 'validation' | 'not-found';
 
 export class ChannelCallError extends Error {
   constructor(
@@ -50,7 +51,12 @@ export class ChannelCallError extends Error {
     this.name = 'ChannelCallError';
   }
   get retryable(): boolean {
-    return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'server' || this.kind === 'throttled';
+    return (
+      this.kind === 'network' ||
+      this.kind === 'timeout' ||
+      this.kind === 'server' ||
+      this.kind === 'throttled'
+    );
   }
 }
 
