@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { startAgent, type AgentHandle } from '../../apps/agent/src/agent';
 import { parseAgentEnv } from '../../apps/agent/src/config/agent-env';
 import { startRelay } from '../../apps/relay/src/relay';
@@ -33,6 +33,10 @@ export interface ChainOptions {
   databaseUrl?: string; // default: DATABASE_URL from the e2e global setup
   amqpUrl?: string; // default: AMQP_URL from the e2e global setup
   logLevel?: string;
+  /** The agent's logger (default: pino at logLevel on stdout). */
+  agentLogger?: Logger;
+  /** Where the relay's JSON lines go (default: stdout). */
+  relayLogDestination?: DestinationStream;
 }
 
 /**
@@ -110,6 +114,7 @@ export class Chain {
   async startRelay(): Promise<void> {
     this.relay = await startRelay({
       port: this.relayPort, // the same port after a restart, so the proxy keeps pointing at it
+      logDestination: this.options.relayLogDestination,
       env: {
         DATABASE_URL: this.options.databaseUrl ?? required('DATABASE_URL'),
         AMQP_URL: this.amqpUrl(),
@@ -142,7 +147,9 @@ export class Chain {
       AGENT_HTTP_PORT: '0',
       LOG_LEVEL: this.options.logLevel ?? 'warn',
     });
-    this.agent = await startAgent(env, { logger: pino({ level: this.options.logLevel ?? 'warn' }) });
+    this.agent = await startAgent(env, {
+      logger: this.options.agentLogger ?? pino({ level: this.options.logLevel ?? 'warn' }),
+    });
   }
 
   async stopAgent(): Promise<void> {

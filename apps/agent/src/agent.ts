@@ -78,11 +78,10 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
     onPublished: (events) => metrics.levelsPublished.inc(events),
   });
 
-  // The observer reads capture's status and gives capture its logger: the closure runs only after both exist.
+  // The observer reads capture's status: the closure runs only after both exist.
   const observer: CaptureObserver = new CaptureObserver(
     (): Readonly<CaptureStatus> => captureService.status,
     metrics,
-    () => uplink.sayHello(), // the relay's status page shows the Odoo version without waiting 30 s
   );
   const odoo: OdooSource =
     overrides.odoo ??
@@ -97,7 +96,9 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
   const captureService: CaptureService = new CaptureService(odoo, publisher, state, {
     pollIntervalMs: env.POLL_INTERVAL_MS,
     overlapMs: env.ODOO_OVERLAP_MS,
-    logger: observer.captureLogger(logger),
+    logger: logger.child({ component: 'capture' }),
+    onCycle: (cycle) => observer.onCycle(cycle),
+    onOdooVersion: () => uplink.sayHello(), // the relay's status page shows the Odoo version without waiting 30 s
   });
 
   const helloStatus = async (): Promise<AgentStatusV1> => ({
@@ -121,7 +122,10 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
     onCommand: (command) => {
       if (command.name === 'poll') captureService.requestPoll('relay');
     },
-    onAcked: () => metrics.framesAcked.inc(),
+    onAcked: ({ newestObservedAt }) => {
+      metrics.framesAcked.inc();
+      if (newestObservedAt !== null) metrics.outboxLag.set(Math.max(0, Date.now() - newestObservedAt) / 1000);
+    },
     onRejected: ({ retry }) => metrics.framesRejected.inc({ retry: String(retry) }),
   });
 
@@ -147,6 +151,7 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
         const depths = await publisher.depths();
         metrics.outboxDepth.set(depths.outbox);
         metrics.outboxDeadLettered.set(depths.dlq);
+        if (depths.outbox === 0 && pump.framesInFlight === 0) metrics.outboxLag.set(0); // caught up
       },
     });
   } catch (err) {
@@ -156,7 +161,6 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
   pump.start();
   uplink.start();
   captureService.start();
-  observer.start();
   log.info(
     {
       odoo: maskUrl(env.ODOO_URL),
@@ -189,7 +193,6 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
       stopping ??= (async () => {
         log.info('agent stopping');
         await captureService.stop();
-        observer.stop();
         await pump.stop(overrides.settleMs ?? 2_000);
         await uplink.stop();
         await rabbit.stop();

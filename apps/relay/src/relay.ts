@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { PinoLoggerService } from './common/logging/pino-logger.service';
@@ -11,6 +12,8 @@ import { assertPostgresReachable, assertRabbitMqReachable } from './database/dep
 export interface StartRelayOptions {
   port?: number; // 0: an ephemeral port; default RELAY_PORT
   env?: Partial<Record<string, string>>; // overrides process.env
+  /** Where the JSON log lines go instead of stdout (tests read them). */
+  logDestination?: DestinationStream;
 }
 
 export interface RunningRelay {
@@ -29,8 +32,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   await assertPostgresReachable(env.DATABASE_URL);
   await assertRabbitMqReachable(env.AMQP_URL);
 
-  const logger = new PinoLoggerService(env.LOG_LEVEL);
-  const app = await NestFactory.create(AppModule.register(env), { logger, abortOnError: false });
+  const logger = new PinoLoggerService(env.LOG_LEVEL, options.logDestination);
+  const app = await NestFactory.create(AppModule.register(env, logger), { logger, abortOnError: false });
   try {
     configureApp(app);
     await app.listen(options.port ?? env.RELAY_PORT);

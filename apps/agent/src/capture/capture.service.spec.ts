@@ -6,7 +6,7 @@ import { OdooClient } from '../odoo/odoo.client';
 import { OdooError } from '../odoo/odoo-error';
 import { rpcError } from '../odoo/odoo-wire.fixture';
 import { StateStore } from './capture-state.store';
-import { CaptureService, type CaptureLogger } from './capture.service';
+import { CaptureService, type CaptureLogger, type CycleReport } from './capture.service';
 import { startFakeOdoo, type FakeOdoo } from './fake-odoo.fixture';
 import type { LevelSink } from './level-sink';
 
@@ -278,6 +278,27 @@ describe('CaptureService against a JSON-RPC Odoo 17', () => {
       { productId: KIT, warehouse: 'WH', onHand: 4, free: 4, active: true }, // 9 socks, 2 per kit
     ]);
     expect(logger.lines.map((l) => l.msg)).toContain('capture recovered: stock levels are published again');
+  });
+
+  it('reports every cycle to onCycle with its duration, outcome, levels and correlation id', async () => {
+    const cycles: CycleReport[] = [];
+    const versions: string[] = [];
+    const capture = service({ onCycle: (c) => cycles.push(c), onOdooVersion: (v) => versions.push(v) });
+    await baseline(capture);
+    adjust(odoo, 100, SOCKS, WH, 9);
+    await capture.pollOnce();
+    const [event] = sink.take();
+    sink.failWith = new Error('outbox: broker unreachable');
+    adjust(odoo, 101, SOCKS, WH, 8);
+    await capture.pollOnce().catch(() => undefined);
+    expect(versions).toEqual(['17.0']); // once: the client stayed the same
+    expect(cycles).toHaveLength(3);
+    const [, changed, failed] = cycles;
+    expect(changed).toMatchObject({ error: null, changedLevels: 2, reason: 'manual' });
+    expect(changed?.correlationId).toBe(event?.correlationId);
+    expect(changed?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(failed).toMatchObject({ changedLevels: 0, correlationId: null, error: { name: 'PublishError' } });
+    expect(failed?.durationMs).toBe(capture.status.pollDurationMs);
   });
 
   it('persists cursors, published levels and the clock: a restart publishes nothing twice', async () => {

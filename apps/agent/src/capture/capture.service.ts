@@ -22,6 +22,21 @@ export interface CaptureOptions {
   /** Products per quantity `read`. Default 500. */
   readBatchSize?: number;
   logger: CaptureLogger;
+  /** Called after every cycle, successful or not: exact per-poll metrics without sampling the status. */
+  onCycle?: (cycle: CycleReport) => void;
+  /** Called when capture connects to an Odoo whose version differs from the last one (the first included). */
+  onOdooVersion?: (version: string) => void;
+}
+
+/** One finished poll cycle. */
+export interface CycleReport {
+  durationMs: number;
+  /** What failed the cycle (an OdooError, a PublishError...), or null when it succeeded. */
+  error: unknown;
+  changedLevels: number;
+  /** The poll's correlation id; null when the cycle failed before reading changes. */
+  correlationId: string | null;
+  reason: string;
 }
 
 export interface CaptureStatus {
@@ -172,6 +187,7 @@ export class CaptureService {
     this.cycleRunning = true;
     const startedAt = Date.now();
     this.current.lastPollAt = new Date(startedAt);
+    const report: CycleReport = { durationMs: 0, error: null, changedLevels: 0, correlationId: null, reason };
     try {
       const odoo = await this.odoo();
       this.mrp ??= await this.detectMrp(odoo);
@@ -187,6 +203,8 @@ export class CaptureService {
         kitMapMaxAgeMs: KIT_MAP_MAX_AGE_MS,
       });
       if (outcome.kits) this.kits = outcome.kits;
+      report.changedLevels = outcome.changedLevels;
+      report.correlationId = outcome.correlationId;
       this.succeeded();
       if (outcome.initial) {
         this.options.logger.info(
@@ -212,11 +230,22 @@ export class CaptureService {
       }
       return { changedLevels: outcome.changedLevels, dirtyProducts: outcome.dirtyProducts };
     } catch (err) {
+      report.error = err;
       this.failed(err);
       throw err;
     } finally {
-      this.current.pollDurationMs = Date.now() - startedAt;
+      this.current.pollDurationMs = report.durationMs = Date.now() - startedAt;
       this.cycleRunning = false;
+      this.guarded('onCycle', () => this.options.onCycle?.(report));
+    }
+  }
+
+  /** Runs an observer hook: its bug must not turn a good poll into a failed one. */
+  private guarded(hook: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.options.logger.warn({ err }, `capture: the ${hook} observer failed`);
     }
   }
 
@@ -231,7 +260,11 @@ export class CaptureService {
         `reading stock from Odoo ${client.version.label} at ${client.target.url} (${client.transportKind === 'json2' ? 'JSON-2' : 'JSON-RPC'})`,
       );
     }
-    this.current.odooVersion = client.version.label;
+    if (this.current.odooVersion !== client.version.label) {
+      this.current.odooVersion = client.version.label;
+      const version = client.version.label;
+      this.guarded('onOdooVersion', () => this.options.onOdooVersion?.(version));
+    }
     if (this.state.bindSite(`${client.target.url}|${client.target.db}`)) {
       this.kits = undefined;
       this.options.logger.warn(

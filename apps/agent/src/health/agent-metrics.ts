@@ -19,6 +19,11 @@ export class AgentMetrics {
     help: 'Frames the relay refused as malformed, kept in agent.outbox.dlq',
     registers: [this.registry],
   });
+  readonly outboxLag = new Gauge({
+    name: 'agent_outbox_lag_seconds',
+    help: 'How far the relay is behind: age of the newest level of the frame it acked last (read from Odoo to committed by the relay); 0 once nothing waits',
+    registers: [this.registry],
+  });
   readonly pollDuration = new Histogram({
     name: 'agent_odoo_poll_duration_seconds',
     help: 'Duration of one successful Odoo poll (read changes, publish to the outbox)',

@@ -1,12 +1,12 @@
-import type { CaptureStatus } from '../capture/capture.service';
-import { createLogger } from '../logging/logger';
+import type { CaptureStatus, CycleReport } from '../capture/capture.service';
+import { PublishError } from '../capture/poll-cycle';
+import { OdooError } from '../odoo/odoo-error';
 import { AgentMetrics } from './agent-metrics';
 import { CaptureObserver } from './capture-observer';
 
 const ODOO_DOWN = 'Odoo at http://odoo is unreachable (ECONNREFUSED): check ODOO_URL and that Odoo runs';
-const OUTBOX_DOWN = 'publishing 3 level events to the outbox failed (RabbitMQ down); the Odoo cursor stays';
 
-/** Drives the observer through the status snapshots capture shows during a sequence of polls. */
+/** Feeds the observer the cycle reports capture would send, with the status capture would show. */
 function setup() {
   const metrics = new AgentMetrics();
   const status: CaptureStatus = {
@@ -16,77 +16,60 @@ function setup() {
     odooVersion: null,
     pollDurationMs: null,
   };
-  const versions: string[] = [];
-  const observer = new CaptureObserver(
-    () => status,
-    metrics,
-    (v) => versions.push(v),
-  );
-  const log = observer.captureLogger(createLogger('silent'));
-  let t = 1_000_000;
-  const begin = (): void => {
-    status.lastPollAt = new Date((t += 1000));
-    observer.sample(); // sampled while the poll runs
+  const observer = new CaptureObserver(() => status, metrics);
+  const cycle = (over: Partial<CycleReport>): void => {
+    status.lastPollAt = new Date();
+    const report: CycleReport = {
+      durationMs: 10,
+      error: null,
+      changedLevels: 0,
+      correlationId: null,
+      reason: 'timer',
+      ...over,
+    };
+    if (report.error === null) status.lastSuccessAt = new Date();
+    observer.onCycle(report);
   };
-  const succeed = (ms: number): void => {
-    status.lastSuccessAt = new Date(t + ms);
-    status.lastError = null;
-    status.pollDurationMs = ms;
-    status.odooVersion = '17.0';
-    observer.sample();
-  };
-  const fail = (message: string, kind: string, logged: boolean): void => {
-    status.lastError = message;
-    status.pollDurationMs = 5;
-    if (logged) log.error({ kind }, message); // capture logs each distinct problem once
-    observer.sample();
-  };
-  const count = async (name: string): Promise<string> => {
-    const m = await metrics.registry.getSingleMetricAsString(name);
-    return m
+  const sample = async (name: string): Promise<string> =>
+    (await metrics.registry.getSingleMetricAsString(name))
       .split('\n')
       .filter((l) => !l.startsWith('#'))
       .join('\n');
-  };
-  return { observer, status, begin, succeed, fail, count, versions };
+  return { observer, status, cycle, sample };
 }
 
 describe('CaptureObserver', () => {
-  it('times successful polls and counts failed ones by kind, repeated identical failures included', async () => {
-    const { observer, begin, succeed, fail, count, versions } = setup();
+  it('times each successful poll exactly and counts each failed one once, by kind', async () => {
+    const { observer, status, cycle, sample } = setup();
     expect(observer.odooProblem()).toBe('Odoo: not polled yet');
-    begin();
+    status.lastPollAt = new Date();
     expect(observer.odooProblem()).toBe('Odoo: the first poll has not finished yet');
-    succeed(40);
-    expect(versions).toEqual(['17.0']);
-    begin();
-    fail(ODOO_DOWN, 'unreachable', true);
+    cycle({ durationMs: 40, changedLevels: 3, correlationId: 'poll-1' });
+    const down = new OdooError('unreachable', ODOO_DOWN);
+    cycle({ error: down });
     expect(observer.odooProblem()).toBe(ODOO_DOWN);
-    begin();
-    fail(ODOO_DOWN, 'unreachable', false);
-    begin();
-    fail(ODOO_DOWN, 'unreachable', false);
-    begin(); // the third failure is seen once the next poll starts
-    succeed(20);
+    cycle({ error: down }); // repeated identical failures each count
+    cycle({ error: new OdooError('timeout', 'Odoo did not answer within 30 s') });
+    cycle({ durationMs: 20 });
     expect(observer.odooProblem()).toBeNull();
 
-    expect(await count('agent_odoo_errors_total')).toContain('agent_odoo_errors_total{kind="unreachable"} 3');
-    expect(await count('agent_odoo_poll_duration_seconds')).toContain(
-      'agent_odoo_poll_duration_seconds_count 2',
+    expect(await sample('agent_odoo_errors_total')).toContain(
+      'agent_odoo_errors_total{kind="unreachable"} 2',
     );
-    expect(await count('agent_odoo_poll_duration_seconds')).toContain(
-      'agent_odoo_poll_duration_seconds_sum 0.06',
-    );
+    expect(await sample('agent_odoo_errors_total')).toContain('agent_odoo_errors_total{kind="timeout"} 1');
+    const duration = await sample('agent_odoo_poll_duration_seconds');
+    expect(duration).toContain('agent_odoo_poll_duration_seconds_count 2');
+    expect(duration).toContain('agent_odoo_poll_duration_seconds_sum 0.06');
   });
 
   it('does not blame Odoo when the outbox refused the levels', async () => {
-    const { observer, begin, succeed, fail, count } = setup();
-    begin();
-    succeed(10);
-    begin();
-    fail(OUTBOX_DOWN, 'PublishError', true);
+    const { observer, cycle, sample } = setup();
+    cycle({ durationMs: 10 });
+    cycle({ error: new PublishError(3, new Error('RabbitMQ down')) });
     expect(observer.odooProblem()).toBeNull();
-    begin();
-    expect(await count('agent_odoo_errors_total')).not.toMatch(/ [1-9]/);
+    expect(await sample('agent_odoo_errors_total')).not.toMatch(/ [1-9]/);
+    expect(await sample('agent_odoo_poll_duration_seconds')).toContain(
+      'agent_odoo_poll_duration_seconds_count 1',
+    );
   });
 });

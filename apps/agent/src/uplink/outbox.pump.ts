@@ -1,5 +1,6 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import {
+  correlationFields,
   isRecord,
   isText,
   type AgentCommandV1,
@@ -20,7 +21,8 @@ export interface OutboxPumpOptions {
   /** A frame with no reply after this long goes back to the queue and is sent again. */
   replyTimeoutMs?: number;
   onCommand?: (command: AgentCommandV1) => void;
-  onAcked?: (frame: { frameId: string; events: number }) => void;
+  /** `newestObservedAt`: when the newest level of the frame was read from Odoo (ms epoch), for the lag. */
+  onAcked?: (frame: { frameId: string; events: number; newestObservedAt: number | null }) => void;
   onRejected?: (frame: { frameId: string; reason: string; retry: boolean }) => void;
 }
 
@@ -28,6 +30,7 @@ interface InFlight {
   msg: ConsumeMessage;
   ch: Channel;
   events: number;
+  newestObservedAt: number | null;
   timer: NodeJS.Timeout;
 }
 
@@ -153,7 +156,18 @@ export class OutboxPump {
       );
       safely(() => ch.nack(msg, false, true));
     }, this.replyTimeoutMs);
-    this.inFlight.set(frame.frameId, { msg, ch, events: frame.events.length, timer });
+    this.inFlight.set(frame.frameId, {
+      msg,
+      ch,
+      events: frame.events.length,
+      newestObservedAt: newestObservedAt(frame),
+      timer,
+    });
+    // One line per frame (a batch): its correlation id ties it to the poll that read it and the relay's lines.
+    this.log.info(
+      { frameId: frame.frameId, events: frame.events.length, ...correlationFields(frame.events) },
+      `sent frame ${frame.frameId} (${frame.events.length} level${frame.events.length === 1 ? '' : 's'})`,
+    );
   }
 
   private get replyTimeoutMs(): number {
@@ -174,7 +188,12 @@ export class OutboxPump {
           return;
         }
         safely(() => entry.ch.ack(entry.msg));
-        this.options.onAcked?.({ frameId: reply.data.frameId, events: entry.events });
+        this.log.debug({ frameId: reply.data.frameId }, `the relay acked frame ${reply.data.frameId}`);
+        this.options.onAcked?.({
+          frameId: reply.data.frameId,
+          events: entry.events,
+          newestObservedAt: entry.newestObservedAt,
+        });
         return;
       }
       case 'reject': {
@@ -268,6 +287,15 @@ function parseStoredFrame(content: Buffer): LevelsFrameV1 | null {
   } catch {
     return null;
   }
+}
+
+function newestObservedAt(frame: LevelsFrameV1): number | null {
+  let newest: number | null = null;
+  for (const e of frame.events as unknown[]) {
+    const at = isRecord(e) && typeof e['observedAt'] === 'string' ? Date.parse(e['observedAt']) : NaN;
+    if (Number.isFinite(at) && (newest === null || at > newest)) newest = at;
+  }
+  return newest;
 }
 
 /** ack/nack on a channel that closed meanwhile throws; the close already requeued the message. */

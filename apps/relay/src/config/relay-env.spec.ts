@@ -28,6 +28,16 @@ describe('validateRelayEnv', () => {
     });
   });
 
+  it('takes an optional METRICS_TOKEN of at least 16 characters', () => {
+    expect(validateRelayEnv(VALID).METRICS_TOKEN).toBeUndefined();
+    expect(validateRelayEnv({ ...VALID, METRICS_TOKEN: 'scrape-0123456789' }).METRICS_TOKEN).toBe(
+      'scrape-0123456789',
+    );
+    expect(errorOf({ ...VALID, METRICS_TOKEN: 'short' })).toContain(
+      'METRICS_TOKEN: expected at least 16 characters',
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(validateRelayEnv({ ...VALID, RELAY_PORT: '', LOG_LEVEL: '' })).toMatchObject({
       RELAY_PORT: 3000,

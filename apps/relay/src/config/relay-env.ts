@@ -3,6 +3,7 @@ import { plainToInstance, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsOptional,
   IsString,
   Matches,
   Max,
@@ -69,6 +70,12 @@ export class RelayEnv {
 
   @IsBase64Key(32)
   RELAY_SECRET_KEY!: string;
+
+  /** Set: GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. Unset: /metrics is public, like /healthz. */
+  @IsOptional()
+  @IsString({ message: 'METRICS_TOKEN: expected a string' })
+  @MinLength(16, { message: 'METRICS_TOKEN: expected at least 16 characters' })
+  METRICS_TOKEN?: string;
 
   // Push settings (PUSH_*): retry limits, backoff and pacing of the push workers.
   @Type(() => Number)

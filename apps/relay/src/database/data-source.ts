@@ -9,6 +9,7 @@ import { DeliveryEntity } from '../push/entities/delivery.entity';
 import { TenantEntity } from '../tenants/entities/tenant.entity';
 import { CreateCoreSchema1764400000000 } from './migrations/1764400000000-CreateCoreSchema';
 import { CreatePushSchema1764400100000 } from './migrations/1764400100000-CreatePushSchema';
+import { AddLevelCorrelation1764400300000 } from './migrations/1764400300000-AddLevelCorrelation';
 
 /** Listed explicitly, never globbed: bundles and ts-node/swc disagree about paths. */
 export const RELAY_ENTITIES = [
@@ -22,7 +23,11 @@ export const RELAY_ENTITIES = [
   DeadLetterEntity,
 ];
 
-export const RELAY_MIGRATIONS = [CreateCoreSchema1764400000000, CreatePushSchema1764400100000];
+export const RELAY_MIGRATIONS = [
+  CreateCoreSchema1764400000000,
+  CreatePushSchema1764400100000,
+  AddLevelCorrelation1764400300000,
+];
 
 /** One definition for the app, the migration CLI and the e2e global setup (which checks for schema drift). */
 export function relayDataSourceOptions(url: string): DataSourceOptions {

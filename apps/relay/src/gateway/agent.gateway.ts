@@ -7,17 +7,32 @@ import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
 } from '@nestjs/websockets';
-import { CloseCode, parseAgentStatus, parseLevelsFrame, type RelayReplyV1 } from '@stockbridge/shared';
+import {
+  CloseCode,
+  correlationFields,
+  parseAgentStatus,
+  parseLevelsFrame,
+  type RelayReplyV1,
+} from '@stockbridge/shared';
 import type { IncomingMessage } from 'node:http';
+import type { Logger as PinoLogger } from 'pino';
 import type { WebSocket } from 'ws';
 import { AGENT_PING_INTERVAL_MS } from '../agents/agent-ref';
 import { AgentsService } from '../agents/agents.service';
+import { PinoLoggerService } from '../common/logging/pino-logger.service';
 import { isPermanentDataError } from '../database/pg-errors';
 import { InventoryService } from '../inventory/inventory.service';
 import { INVALID_FRAME } from './agent-message.parser';
 import { AgentSessions } from './agent-sessions.service';
 import { AgentUpgradeAuth } from './agent-upgrade-auth.service';
 import { AGENT_WS_PATH } from './agent-ws.adapter';
+import {
+  countConnectedAgents,
+  forgetAgentStatus,
+  recordAgentStatus,
+  recordCommittedFrame,
+  recordFrameReply,
+} from './gateway.metrics';
 
 const reject = (reason: string, retry: boolean, frameId?: string): RelayReplyV1 => ({
   event: 'reject',
@@ -36,13 +51,19 @@ export class AgentGateway
   /** Status writes per agent run in order, so a quick reconnect can never end as "disconnected". */
   private readonly statusWrites = new Map<string, Promise<void>>();
   private revocationSweep: NodeJS.Timeout | undefined;
+  private readonly log: PinoLogger;
+  private readonly stopCounting: () => void;
 
   constructor(
     private readonly sessions: AgentSessions,
     private readonly upgradeAuth: AgentUpgradeAuth,
     private readonly agents: AgentsService,
     private readonly inventory: InventoryService,
-  ) {}
+    logger: PinoLoggerService,
+  ) {
+    this.log = logger.pino.child({ component: 'gateway' });
+    this.stopCounting = countConnectedAgents(() => this.sessions.connectedAgentIds().length);
+  }
 
   /** Revocations made on other relay instances reach this one's sockets within one ping interval. */
   onModuleInit(): void {
@@ -68,18 +89,42 @@ export class AgentGateway
 
   handleDisconnect(socket: WebSocket): void {
     const agent = this.sessions.detach(socket);
-    if (agent) this.writeStatus(agent.agentId, () => this.agents.markDisconnected(agent.agentId));
+    if (!agent) return;
+    forgetAgentStatus(agent.agentId);
+    this.writeStatus(agent.agentId, () => this.agents.markDisconnected(agent.agentId));
   }
 
   @SubscribeMessage('levels')
   async onLevels(@ConnectedSocket() socket: WebSocket, @MessageBody() raw: unknown): Promise<RelayReplyV1> {
+    const reply = await this.ingest(socket, raw);
+    recordFrameReply(reply.event);
+    return reply;
+  }
+
+  private async ingest(socket: WebSocket, raw: unknown): Promise<RelayReplyV1> {
     const parsed = parseLevelsFrame(raw);
     if (!parsed.ok) return reject(parsed.reason, false, parsed.frameId);
     const { frameId } = parsed.value;
     const agent = this.sessions.agentOf(socket);
     if (!agent) return reject('agent: this connection was replaced or closed', true, frameId);
     try {
-      await this.inventory.applyFrame(agent, parsed.value); // commit first,
+      const started = Date.now();
+      const applied = await this.inventory.applyFrame(agent, parsed.value); // commit first,
+      recordCommittedFrame(agent.agentId, parsed.value);
+      // One line per frame (a batch); its correlation id ties it to the agent's poll and the channel calls.
+      this.log.info(
+        {
+          tenantId: agent.tenantId,
+          agentId: agent.agentId,
+          frameId,
+          events: parsed.value.events.length,
+          levelsChanged: applied.levelsChanged,
+          channelsNudged: applied.dirtyChannelIds.length,
+          ms: Date.now() - started,
+          ...correlationFields(parsed.value.events),
+        },
+        `committed frame ${frameId}: ${applied.levelsChanged} of ${parsed.value.events.length} levels changed`,
+      );
       return { event: 'ack', data: { frameId } }; // then ack: the agent may now drop its copy
     } catch (err) {
       // Bad data fails the same way on every retry: say so instead of letting the agent loop.
@@ -106,6 +151,7 @@ export class AgentGateway
     if (!parsed.ok) return reject(parsed.reason, false);
     const agent = this.sessions.agentOf(socket);
     if (!agent) return undefined;
+    recordAgentStatus(agent.agentId, parsed.value.outboxDepth);
     this.writeStatus(agent.agentId, () => this.agents.recordStatus(agent.agentId, parsed.value));
     return undefined;
   }
@@ -113,13 +159,16 @@ export class AgentGateway
   /** Non-JSON and unknown events, mapped here by parseAgentMessage; data is the reason. */
   @SubscribeMessage(INVALID_FRAME)
   onInvalid(@MessageBody() reason: unknown): RelayReplyV1 {
+    recordFrameReply('reject');
     return reject(typeof reason === 'string' ? reason : 'frame: invalid', false);
   }
 
   /** Tell agents to reconnect elsewhere and record them disconnected while the database is still open. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.revocationSweep);
+    this.stopCounting();
     for (const agent of this.sessions.closeAll(CloseCode.ShuttingDown, 'relay shutting down')) {
+      forgetAgentStatus(agent.agentId);
       this.writeStatus(agent.agentId, () => this.agents.markDisconnected(agent.agentId));
     }
     await Promise.all(this.statusWrites.values());

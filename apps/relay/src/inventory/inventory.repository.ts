@@ -26,12 +26,14 @@ newest AS ( -- a frame may carry several readings of one product: only the newes
 ),
 upserted AS ( -- version guard: a level only moves forward, so duplicates and late events change nothing
   INSERT INTO stock_levels AS l (tenant_id, agent_id, warehouse, product_id, sku, barcode, on_hand, free, forecast,
-    active, version, observed_at, updated_at)
-  SELECT $1, $2, warehouse, "productId", sku, barcode, "onHand", free, forecast, active, version, "observedAt", now()
+    active, version, observed_at, correlation_id, updated_at)
+  SELECT $1, $2, warehouse, "productId", sku, barcode, "onHand", free, forecast, active, version, "observedAt",
+    "correlationId", now()
     FROM newest
   ON CONFLICT ON CONSTRAINT pk_stock_levels DO UPDATE SET sku = excluded.sku, barcode = excluded.barcode,
     on_hand = excluded.on_hand, free = excluded.free, forecast = excluded.forecast, active = excluded.active,
-    version = excluded.version, observed_at = excluded.observed_at, updated_at = now()
+    version = excluded.version, observed_at = excluded.observed_at, correlation_id = excluded.correlation_id,
+    updated_at = now()
     WHERE l.version < excluded.version
   RETURNING l.warehouse, l.product_id, l.sku, l.on_hand, l.free, l.forecast, l.active
 ),

@@ -69,6 +69,19 @@ describe('planListing', () => {
     });
   });
 
+  it('carries the observation and correlation id of the newest level behind the quantity', () => {
+    const older = { ...level('WH', 4, new Date(NOW - 9_000)), correlationId: 'poll-old' };
+    const newer = { ...level('WH2', 6, new Date(NOW - 1_000)), correlationId: 'poll-new' };
+    expect(planListing(listing({ levels: [newer, older] }), DEFAULT_RULE)).toMatchObject({
+      action: 'push',
+      quantity: 10,
+      observedAt: new Date(NOW - 1_000),
+      correlationId: 'poll-new',
+    });
+    const unknown = planListing(listing({ levels: [level('WH', 3, null)] }), DEFAULT_RULE);
+    expect(unknown).toMatchObject({ action: 'push', observedAt: null, correlationId: null });
+  });
+
   it('pushes nothing for a SKU the relay has no Odoo level for, rather than zeroing the channel', () => {
     expect(planListing(listing({ levels: [] }), DEFAULT_RULE).action).toBe('no-level');
   });

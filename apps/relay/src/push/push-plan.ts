@@ -4,7 +4,7 @@ import {
   type PushBatchResult,
   type PushItemResult,
 } from '../channels/adapters/channel-adapter';
-import type { DueListingRow } from './push-rows';
+import type { DueListingRow, LevelRow } from './push-rows';
 import { retriesExhausted, retryDelayMs, type RetryLimits } from './retry-policy';
 
 /**
@@ -17,7 +17,14 @@ import { retriesExhausted, retryDelayMs, type RetryLimits } from './retry-policy
  * - invalid: its per-SKU rule override is unusable; a dead letter names the field.
  */
 export type ListingPlan =
-  | { action: 'push'; listing: DueListingRow; quantity: number; observedAt: Date | null }
+  | {
+      action: 'push';
+      listing: DueListingRow;
+      quantity: number;
+      observedAt: Date | null;
+      /** The poll that read the newest level behind this quantity: logs follow the change to this call. */
+      correlationId: string | null;
+    }
   | { action: 'unchanged'; listing: DueListingRow; quantity: number }
   | { action: 'no-level'; listing: DueListingRow }
   | { action: 'invalid'; listing: DueListingRow; code: string; message: string };
@@ -33,9 +40,16 @@ export function planListing(listing: DueListingRow, channelRule: ChannelRule): L
   const pushedOkBefore = listing.lastPushedAt !== null && listing.lastError === null;
   if (pushedOkBefore && listing.lastPushedQuantity === quantity)
     return { action: 'unchanged', listing, quantity };
-  const observed = listing.levels.map((l) => l.observedAt?.getTime() ?? 0);
-  const newest = Math.max(0, ...observed);
-  return { action: 'push', listing, quantity, observedAt: newest > 0 ? new Date(newest) : null };
+  let newest: LevelRow | undefined;
+  for (const l of listing.levels)
+    if ((l.observedAt?.getTime() ?? 0) > (newest?.observedAt?.getTime() ?? 0)) newest = l;
+  return {
+    action: 'push',
+    listing,
+    quantity,
+    observedAt: newest?.observedAt ?? null,
+    correlationId: newest?.correlationId ?? null,
+  };
 }
 
 /** A call that failed as a whole (ChannelCallError or anything else the adapter threw). */

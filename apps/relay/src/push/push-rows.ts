@@ -33,6 +33,8 @@ export interface PushChannelRow {
 
 export interface LevelRow extends WarehouseQuantities {
   observedAt: Date | null;
+  /** The agent poll that read this level (null for levels stored before correlation ids were kept). */
+  correlationId?: string | null;
 }
 
 export interface DueListingRow {
@@ -126,6 +128,7 @@ function parseLevel(raw: unknown, path: string): Parsed<LevelRow> {
   if (!isBoolean(raw['active'])) return { ok: false, reason: `${path}.active: invalid` };
   const observed = raw['observedAt'];
   const observedAt = typeof observed === 'string' ? new Date(observed) : null;
+  const correlationId = raw['correlationId'];
   return {
     ok: true,
     value: {
@@ -135,6 +138,7 @@ function parseLevel(raw: unknown, path: string): Parsed<LevelRow> {
       forecast,
       active: raw['active'],
       observedAt: observedAt && !Number.isNaN(observedAt.getTime()) ? observedAt : null,
+      correlationId: typeof correlationId === 'string' ? correlationId : null,
     },
   };
 }

@@ -91,7 +91,8 @@ export class PushRepository {
            FROM listings l
            LEFT JOIN LATERAL (
              SELECT json_agg(json_build_object('warehouse', s.warehouse, 'onHand', s.on_hand, 'free', s.free,
-                      'forecast', s.forecast, 'active', s.active, 'observedAt', s.observed_at)) AS levels
+                      'forecast', s.forecast, 'active', s.active, 'observedAt', s.observed_at,
+                      'correlationId', s.correlation_id)) AS levels
                FROM stock_levels s
               WHERE s.tenant_id = l.tenant_id AND s.sku = l.sku
            ) lv ON true
@@ -369,6 +370,21 @@ export class PushRepository {
       if (isRecord(r) && CHANNEL_KINDS.includes(r['kind'] as ChannelKind) && typeof r['n'] === 'number')
         backlog.set(r['kind'] as ChannelKind, r['n']);
     return backlog;
+  }
+
+  /** Dead letters nobody replayed or discarded yet, per channel kind (every kind present, 0 when none). */
+  async openDeadLettersByKind(): Promise<Map<ChannelKind, number>> {
+    const rows = asRows(
+      await this.db.query(
+        `SELECT c.kind, count(*)::int AS n FROM dead_letters d JOIN channels c ON c.id = d.channel_id
+          WHERE d.replayed_at IS NULL AND d.discarded_at IS NULL GROUP BY c.kind`,
+      ),
+    );
+    const open = new Map<ChannelKind, number>(CHANNEL_KINDS.map((k) => [k, 0]));
+    for (const r of rows)
+      if (isRecord(r) && CHANNEL_KINDS.includes(r['kind'] as ChannelKind) && typeof r['n'] === 'number')
+        open.set(r['kind'] as ChannelKind, r['n']);
+    return open;
   }
 
   /**

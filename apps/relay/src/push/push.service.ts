@@ -4,6 +4,7 @@ import {
   Logger,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { backoffDelay } from '@stockbridge/shared';
 import type { ConsumeMessage } from 'amqplib';
@@ -11,11 +12,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CHANNEL_ADAPTER_FACTORY, type ChannelAdapterFactory } from '../channels/adapters/adapter-factory';
 import { CredentialsCipher } from '../channels/credentials.cipher';
+import { PinoLoggerService } from '../common/logging/pino-logger.service';
 import { RelayEnv } from '../config/relay-env';
+import { ReadinessRegistry } from '../health/readiness.registry';
 import { ChannelLane, type LaneHost } from './channel-lane';
 import { ChannelNudger } from './channel-nudger';
 import { PushBroker, type NudgeV1 } from './push-broker';
-import { pushQueueDepth } from './push.metrics';
+import { deadLettersOpen, forgetChannelMetrics, pushQueueDepth } from './push.metrics';
 import { PushRepository } from './push.repository';
 import { PushWorker, type DrainOutcome } from './push.worker';
 import { RateLimiter } from './rate-limiter';
@@ -26,6 +29,8 @@ const PREFETCH = 100;
 /** After an unexpected pass failure (database down...), the channel is looked at again after this long. */
 const ERROR_RETRY_MS = 5_000;
 const RECONNECT = { baseMs: 500, maxMs: 30_000 };
+/** The open dead letters gauge is a count over a table that only grows: refreshed less often than the sweep. */
+const DEAD_LETTER_GAUGE_EVERY_MS = 30_000;
 
 /**
  * The push pipeline of one relay instance: publishes nudges (ChannelNudger), consumes every channel's queue
@@ -36,7 +41,7 @@ const RECONNECT = { baseMs: 500, maxMs: 30_000 };
 @Injectable()
 export class PushService
   extends ChannelNudger
-  implements OnApplicationBootstrap, BeforeApplicationShutdown, LaneHost
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, LaneHost
 {
   private readonly logger = new Logger(PushService.name);
   private readonly lanes = new Map<string, ChannelLane>();
@@ -50,6 +55,9 @@ export class PushService
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private nudgeFailures = 0;
+  /** Why the broker is not connected (null while it is): what /readyz shows. */
+  private brokerDown: string | null = 'RabbitMQ: not connected yet';
+  private deadLettersCountedAt = 0;
 
   readonly coalesceMs: number;
 
@@ -58,6 +66,8 @@ export class PushService
     private readonly repo: PushRepository,
     cipher: CredentialsCipher,
     @Inject(CHANNEL_ADAPTER_FACTORY) createAdapter: ChannelAdapterFactory,
+    private readonly readiness: ReadinessRegistry,
+    logger: PinoLoggerService,
   ) {
     super();
     this.coalesceMs = env.PUSH_COALESCE_MS;
@@ -76,6 +86,7 @@ export class PushService
         const broker = this.liveBroker();
         for (const letter of letters) await broker.publishDeadLetter(letter);
       },
+      log: logger.pino.child({ component: 'push' }),
     });
   }
 
@@ -119,6 +130,14 @@ export class PushService
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------------------
+
+  /** /readyz names the broker: the push connection's own state, no extra connection per probe. */
+  onModuleInit(): void {
+    this.readiness.register('broker', async () => {
+      if (this.broker?.alive) return;
+      throw new Error(this.brokerDown ?? `RabbitMQ at ${redact(this.env.AMQP_URL)} is not connected`);
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     try {
@@ -164,14 +183,18 @@ export class PushService
               this.lanes.get(channelId)?.dropHeld();
               this.logger.log(`queue of channel ${channelId} deleted; no longer consumed`);
             },
-            onLost: () => this.onLost(),
+            onLost: (err) => this.onLost(err),
           },
           PREFETCH,
         );
         if (this.stopping.signal.aborted) return void (await broker.close());
         this.broker = broker;
+        this.brokerDown = null;
         this.logger.log(`push consumer connected to ${redact(this.env.AMQP_URL)}`);
         await this.syncConsumers(broker);
+      } catch (err) {
+        this.brokerDown = `RabbitMQ at ${redact(this.env.AMQP_URL)} is not connected (${describe(err)}); reconnecting`;
+        throw err;
       } finally {
         this.connecting = null;
       }
@@ -179,8 +202,9 @@ export class PushService
     return this.connecting;
   }
 
-  private onLost(): void {
+  private onLost(err?: Error): void {
     this.broker = null;
+    this.brokerDown = `RabbitMQ at ${redact(this.env.AMQP_URL)}: connection lost${err ? ` (${err.message})` : ''}; reconnecting`;
     for (const lane of this.lanes.values()) lane.dropHeld();
     this.scheduled.clear(); // delayed nudges survive in the broker; re-publishing one is harmless
     if (!this.stopping.signal.aborted) this.reconnectSoon();
@@ -235,6 +259,7 @@ export class PushService
       this.lanes.delete(id);
       this.limiter.forget(id);
       this.scheduled.delete(id);
+      forgetChannelMetrics(id);
       await broker
         .deleteChannelQueue(id)
         .catch((err: unknown) => this.logger.warn(`queue of deleted channel ${id}: ${String(err)}`));
@@ -290,10 +315,21 @@ export class PushService
       const due = await this.repo.dueChannelIds();
       if (broker?.alive) await Promise.all(due.map((id) => this.publishNudge(id, 'sweep')));
       for (const [kind, n] of await this.repo.backlogByKind()) pushQueueDepth.set({ kind }, n);
+      if (Date.now() - this.deadLettersCountedAt >= DEAD_LETTER_GAUGE_EVERY_MS) {
+        for (const [kind, n] of await this.repo.openDeadLettersByKind()) deadLettersOpen.set({ kind }, n);
+        this.deadLettersCountedAt = Date.now();
+      }
     } catch (err) {
       if (!this.stopping.signal.aborted) this.logger.warn(`push sweep failed: ${String(err)}`);
     }
   }
+}
+
+/** An amqplib failure in a few words: the socket error code (ECONNREFUSED...) or the message. */
+function describe(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code) return code;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The AMQP URL without its password, for logs. */

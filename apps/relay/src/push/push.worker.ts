@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { correlationFields } from '@stockbridge/shared';
 import { randomUUID } from 'node:crypto';
+import type { Logger as PinoLogger } from 'pino';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import {
   ChannelCallError,
@@ -15,7 +17,7 @@ import {
   type ItemOutcome,
   type PushPlan,
 } from './push-plan';
-import { deadLetters, pushCalls, pushItems, syncLatency } from './push.metrics';
+import { deadLetters, observeSyncLatency, pushCalls, pushItems, recordPushOutcomes } from './push.metrics';
 import type { DeadLetterMessageV1, PushRepository } from './push.repository';
 import type { PushChannelRow } from './push-rows';
 import type { RateLimiter } from './rate-limiter';
@@ -45,6 +47,8 @@ export interface PushWorkerDeps {
   createAdapter: (conn: ChannelConnection) => ChannelAdapter;
   decryptCredentials: (stored: string) => Record<string, string>;
   publishDeadLetters: (letters: DeadLetterMessageV1[]) => Promise<void>;
+  /** Structured lines: one per call at info, one per item at debug, each with the correlation id of its change. */
+  log: PinoLogger;
 }
 
 /**
@@ -162,7 +166,46 @@ export class PushWorker {
     const outcomes = settleBatch(plans, answer, { limits: this.deps.limits, now });
     const letters = await this.deps.repo.recordOutcomes(channel, outcomes, now - started);
     this.count(channel, answer, outcomes);
+    this.logCall(channel, answer, outcomes, now - started);
     await this.publishDeadLetters(channel, letters);
+  }
+
+  /** After the outcomes are recorded: what the channel now shows is durable, the log line may say so. */
+  private logCall(
+    channel: PushChannelRow,
+    answer: PushBatchResult | CallFailure,
+    outcomes: ItemOutcome[],
+    ms: number,
+  ): void {
+    const { log } = this.deps;
+    const where = { tenantId: channel.tenantId, channelId: channel.id, channelKind: channel.kind };
+    const tally = { ok: 0, retry: 0, dead: 0 };
+    for (const o of outcomes) tally[o.status]++;
+    log.info(
+      {
+        ...where,
+        items: outcomes.length,
+        ...tally,
+        ms,
+        ...('items' in answer ? {} : { error: answer.code }),
+        ...correlationFields(outcomes.map((o) => o.plan)),
+      },
+      `${channel.kind} call for ${outcomes.length} listing${outcomes.length === 1 ? '' : 's'}: ${tally.ok} ok, ${tally.retry} retry, ${tally.dead} dead`,
+    );
+    if (!log.isLevelEnabled('debug')) return; // per item: only when asked for, this is the hot path
+    for (const o of outcomes)
+      log.debug(
+        {
+          ...where,
+          correlationId: o.plan.correlationId,
+          sku: o.plan.listing.sku,
+          listingId: o.plan.listing.id,
+          quantity: o.plan.quantity,
+          status: o.status,
+          ...(o.status === 'ok' ? { latencyMs: o.latencyMs } : { error: `${o.code}: ${o.message}` }),
+        },
+        `${channel.kind} ${o.plan.listing.sku} = ${o.plan.quantity}: ${o.status}`,
+      );
   }
 
   private count(
@@ -172,11 +215,14 @@ export class PushWorker {
   ): void {
     const kind = channel.kind;
     pushCalls.inc({ kind, outcome: 'items' in answer ? 'ok' : answer.retryable ? 'retryable' : 'permanent' });
+    let ok = 0;
     for (const o of outcomes) {
       pushItems.inc({ kind, status: o.status });
-      if (o.status === 'ok' && o.latencyMs !== null)
-        syncLatency.observe({ channel_kind: kind }, o.latencyMs / 1000);
+      if (o.status !== 'ok') continue;
+      ok++;
+      if (o.latencyMs !== null) observeSyncLatency(kind, channel.id, o.latencyMs / 1000);
     }
+    recordPushOutcomes(kind, ok, outcomes.length - ok);
   }
 
   private async publishDeadLetters(channel: PushChannelRow, letters: DeadLetterMessageV1[]): Promise<void> {

@@ -19,5 +19,7 @@ export class StockLevelEntity {
   @Column({ type: 'boolean' }) active!: boolean;
   @Column({ type: 'bigint' }) version!: string;
   @Column({ name: 'observed_at', type: 'timestamptz' }) observedAt!: Date;
+  /** The agent poll that read this level: push logs name it, so one change can be followed end to end. */
+  @Column({ name: 'correlation_id', type: 'text', nullable: true }) correlationId!: string | null;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
