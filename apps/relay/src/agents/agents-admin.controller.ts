@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../common/auth/tenant.decorator';
 import { AgentsService } from './agents.service';
 import {
@@ -8,6 +9,7 @@ import {
   type CreatedAgentResponseDto,
 } from './dto/agent.dto';
 
+@ApiTags('agents')
 @Controller('api/v1/tenants/:tenantId/agents')
 export class AgentsAdminController {
   constructor(private readonly agents: AgentsService) {}
@@ -26,6 +28,17 @@ export class AgentsAdminController {
   @Get(':agentId')
   async get(@Tenant() tenantId: string, @Param('agentId') agentId: string): Promise<AgentResponseDto> {
     return toAgentResponse(await this.agents.get(tenantId, agentId));
+  }
+
+  /** New token shown once; the old token stops at once and its open socket is closed with 4401. */
+  @Post(':agentId/rotate-token')
+  @HttpCode(200)
+  async rotateToken(
+    @Tenant() tenantId: string,
+    @Param('agentId') agentId: string,
+  ): Promise<CreatedAgentResponseDto> {
+    const { agent, token } = await this.agents.rotateToken(tenantId, agentId);
+    return { ...toAgentResponse(agent), token };
   }
 
   @Post(':agentId/revoke')

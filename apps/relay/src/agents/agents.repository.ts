@@ -45,6 +45,26 @@ export class AgentsRepository {
     return this.findOne(tenantId, id);
   }
 
+  /**
+   * Swaps the token hash in one statement, so the old token fails from this commit on. Null when the agent does
+   * not exist; 'revoked' when it was revoked (a revoked agent never gets a token again).
+   */
+  async rotateToken(
+    tenantId: string,
+    id: string,
+    tokenHash: string,
+    tokenPrefix: string,
+  ): Promise<AgentEntity | 'revoked' | null> {
+    const agent = await this.findOne(tenantId, id);
+    if (!agent) return null;
+    const result = await this.repo.update(
+      { tenantId, id, revokedAt: IsNull() },
+      { tokenHash, tokenPrefix, connected: false },
+    );
+    if ((result.affected ?? 0) === 0) return 'revoked';
+    return this.findOne(tenantId, id);
+  }
+
   /** Which of these agents have been revoked (by any relay instance). */
   async findRevoked(agentIds: readonly string[]): Promise<string[]> {
     if (agentIds.length === 0) return [];

@@ -39,6 +39,20 @@ export class AgentsService {
   }
 
   /**
+   * A new token, shown once; the old one fails from now on and the socket opened with it is closed at once
+   * (4401), so the agent must reconnect with the new token.
+   */
+  async rotateToken(tenantId: string, agentId: string): Promise<{ agent: AgentEntity; token: string }> {
+    const { token, hash, prefix } = generateAgentToken();
+    const agent = await this.agents.rotateToken(tenantId, agentId, hash, prefix);
+    if (!agent) throw new DomainError('AGENT_NOT_FOUND', `Agent ${agentId} not found`);
+    if (agent === 'revoked')
+      throw new DomainError('AGENT_REVOKED', `Agent ${agentId} is revoked; create a new agent instead`);
+    this.sessions.disconnect(agentId, CloseCode.Unauthorized, 'agent token rotated');
+    return { agent, token };
+  }
+
+  /**
    * Closes (4401) the local sockets of agents revoked elsewhere: a revoke on another relay instance only closes the
    * sockets that instance holds. Returns the agents closed.
    */

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../common/auth/tenant.decorator';
-import { ChannelsService } from './channels.service';
+import { ChannelsService, type ConnectionTestResult } from './channels.service';
 import {
   CreateChannelDto,
   toChannelResponse,
@@ -17,6 +18,7 @@ import {
 } from './dto/listing.dto';
 import { ListingsService } from './listings.service';
 
+@ApiTags('channels')
 @Controller('api/v1/tenants/:tenantId/channels')
 export class ChannelsAdminController {
   constructor(
@@ -46,6 +48,39 @@ export class ChannelsAdminController {
     @Body() body: UpdateChannelDto,
   ): Promise<ChannelResponseDto> {
     return toChannelResponse(await this.channels.update(tenantId, channelId, body));
+  }
+
+  @Delete(':channelId')
+  @HttpCode(204)
+  async delete(@Tenant() tenantId: string, @Param('channelId') channelId: string): Promise<void> {
+    await this.channels.delete(tenantId, channelId);
+  }
+
+  /** 200 `{ok: true}`, or 200 `{ok: false, error: {kind, status, message}}` with the channel API's own words. */
+  @Post(':channelId/test')
+  @HttpCode(200)
+  test(@Tenant() tenantId: string, @Param('channelId') channelId: string): Promise<ConnectionTestResult> {
+    return this.channels.testConnection(tenantId, channelId);
+  }
+
+  /** Same as PATCH `{paused: true}`: listings keep collecting changes, nothing is pushed. */
+  @Post(':channelId/pause')
+  @HttpCode(200)
+  async pause(
+    @Tenant() tenantId: string,
+    @Param('channelId') channelId: string,
+  ): Promise<ChannelResponseDto> {
+    return toChannelResponse(await this.channels.update(tenantId, channelId, { paused: true }));
+  }
+
+  /** Same as PATCH `{paused: false}`: what piled up while paused is pushed now. */
+  @Post(':channelId/resume')
+  @HttpCode(200)
+  async resume(
+    @Tenant() tenantId: string,
+    @Param('channelId') channelId: string,
+  ): Promise<ChannelResponseDto> {
+    return toChannelResponse(await this.channels.update(tenantId, channelId, { paused: false }));
   }
 
   @Post(':channelId/listings')

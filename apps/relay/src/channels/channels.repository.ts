@@ -50,6 +50,13 @@ export class ChannelsRepository {
     return manager.getRepository(ChannelEntity).findOneBy({ tenantId, id });
   }
 
+  /** Its listings, deliveries and dead letters go with it (ON DELETE CASCADE). False when it did not exist. */
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const result = await this.db.getRepository(ChannelEntity).delete({ tenantId, id });
+    return (result.affected ?? 0) > 0;
+  }
+
   /**
    * Applies the changes and their effect on the channel's listings in the same transaction, so a new rule can
    * never be saved without its re-push being recorded. Null when the channel does not exist.

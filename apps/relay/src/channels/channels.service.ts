@@ -1,14 +1,19 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_RULE, resolveRule } from '@stockbridge/shared';
 import { DomainError } from '../common/errors/domain-error';
 import { ChannelNudger } from '../push/channel-nudger';
-import type { ChannelConnection } from './adapters/channel-adapter';
+import { CHANNEL_ADAPTER_FACTORY, type ChannelAdapterFactory } from './adapters/adapter-factory';
+import { ChannelCallError, type ChannelConnection } from './adapters/channel-adapter';
 import { checkChannelConfig, checkChannelCredentials, checkWithAdapter } from './channel-config';
 import { ChannelsRepository, type ChannelChanges } from './channels.repository';
 import { CredentialsCipher, CredentialsDecryptError } from './credentials.cipher';
 import { ruleFields } from './dto/channel-rule.dto';
 import type { CreateChannelDto, UpdateChannelDto } from './dto/channel.dto';
 import type { ChannelEntity } from './entities/channel.entity';
+
+/** `kind` is the adapter's ChannelErrorKind, or `config` when the adapter refused the stored settings. */
+export type ConnectionTestResult =
+  { ok: true } | { ok: false; error: { kind: string; status: number | null; message: string } };
 
 @Injectable()
 export class ChannelsService {
@@ -18,7 +23,31 @@ export class ChannelsService {
     private readonly channels: ChannelsRepository,
     private readonly cipher: CredentialsCipher,
     private readonly nudger: ChannelNudger,
+    @Inject(CHANNEL_ADAPTER_FACTORY) private readonly adapters: ChannelAdapterFactory,
   ) {}
+
+  /** Gone with its listings, push log and dead letters; a push already in flight for it fails its bookkeeping. */
+  async delete(tenantId: string, channelId: string): Promise<void> {
+    if (!(await this.channels.delete(tenantId, channelId)))
+      throw new DomainError('CHANNEL_NOT_FOUND', `Channel ${channelId} not found`);
+  }
+
+  /**
+   * Asks the channel's API whether the stored settings work. The outcome is data, not an HTTP error: the request
+   * itself succeeded even when the channel refuses the credentials.
+   */
+  async testConnection(tenantId: string, channelId: string): Promise<ConnectionTestResult> {
+    const conn = await this.getConnectionForTest(tenantId, channelId);
+    try {
+      await this.adapters(conn).testConnection();
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof ChannelCallError)
+        return { ok: false, error: { kind: err.kind, status: err.status ?? null, message: err.message } };
+      const message = err instanceof Error ? err.message : String(err);
+      return { ok: false, error: { kind: 'config', status: null, message } };
+    }
+  }
 
   async create(tenantId: string, dto: CreateChannelDto): Promise<ChannelEntity> {
     assertValid([
@@ -92,6 +121,11 @@ export class ChannelsService {
       config: channel.config,
       credentials: this.cipher.decrypt(channel.credentialsEncrypted),
     };
+  }
+
+  private async getConnectionForTest(tenantId: string, channelId: string): Promise<ChannelConnection> {
+    const channel = await this.get(tenantId, channelId);
+    return { kind: channel.kind, config: channel.config, credentials: this.storedCredentials(channel) };
   }
 
   /** A RELAY_SECRET_KEY change makes stored credentials unreadable: ask for them again rather than fail with 500. */

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../common/auth/tenant.decorator';
 import {
   DiscoverListingsDto,
@@ -9,6 +10,7 @@ import {
 import { ListingDiscoveryService } from './listing-discovery.service';
 
 /** Automatic mapping of Odoo products to a channel's listings, and what is left unmapped on each side. */
+@ApiTags('listings')
 @Controller('api/v1/tenants/:tenantId/channels/:channelId/listings')
 export class ListingDiscoveryAdminController {
   constructor(private readonly discovery: ListingDiscoveryService) {}

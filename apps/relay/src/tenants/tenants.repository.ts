@@ -14,6 +14,22 @@ export class TenantsRepository {
     return repo.save(repo.create({ name }));
   }
 
+  /** Oldest first; `name` matches case-insensitively anywhere in the name. One row more than `limit`. */
+  page(filter: { name?: string }, window: { limit: number; offset: number }): Promise<TenantEntity[]> {
+    const q = this.db
+      .getRepository(TenantEntity)
+      .createQueryBuilder('t')
+      .orderBy('t.created_at', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .offset(window.offset)
+      .limit(window.limit + 1);
+    if (filter.name !== undefined)
+      q.where(`t.name ILIKE '%' || :name || '%' ESCAPE '\\'`, {
+        name: filter.name.replace(/[\\%_]/g, '\\$&'),
+      });
+    return q.getMany();
+  }
+
   /** Null for a malformed id too: a bad id in a URL is simply a tenant that does not exist. */
   findOne(id: string): Promise<TenantEntity | null> {
     if (!isUuid(id)) return Promise.resolve(null);

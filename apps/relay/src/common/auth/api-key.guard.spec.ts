@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { RelayEnv } from '../../config/relay-env';
+import type { ApiKeysService } from '../../api-keys/api-keys.service';
 import type { TenantsService } from '../../tenants/tenants.service';
 import { ApiKeyGuard, apiKeyOf } from './api-key.guard';
 import { ApiKeyResolver, constantTimeEquals, type ApiPrincipal } from './api-key.resolver';
@@ -10,7 +11,7 @@ const TENANT_A = '11111111-1111-4111-8111-111111111111';
 const TENANT_B = '22222222-2222-4222-8222-222222222222';
 const ADMIN_KEY = 'admin-key-0123456789abcdefgh';
 
-/** A resolver that also knows one tenant-scoped key, as the later api_keys feature will. */
+/** A resolver that also knows one tenant-scoped key (the api_keys table is covered by the e2e tests). */
 class KeysWithTenantKey extends ApiKeyResolver {
   override async resolve(key: string): Promise<ApiPrincipal | null> {
     if (key === 'tenant-a-key') return { keyId: 'k-a', tenantId: TENANT_A };
@@ -31,12 +32,14 @@ function httpContext(headers: Record<string, string>, params: Record<string, str
   return { context, req };
 }
 
+const noTenantKeys = { authenticate: async () => null } as unknown as ApiKeysService;
+
 describe('ApiKeyGuard', () => {
   const existing = new Set([TENANT_A, TENANT_B]);
   const tenants = { exists: async (id: string) => existing.has(id) } as unknown as TenantsService;
   const guard = new ApiKeyGuard(
     new Reflector(),
-    new KeysWithTenantKey({ ADMIN_API_KEY: ADMIN_KEY } as RelayEnv),
+    new KeysWithTenantKey({ ADMIN_API_KEY: ADMIN_KEY } as RelayEnv, noTenantKeys),
     tenants,
   );
 

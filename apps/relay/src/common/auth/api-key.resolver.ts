@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ApiKeysService } from '../../api-keys/api-keys.service';
 import { RelayEnv } from '../../config/relay-env';
 
 /**
- * Who an API key speaks for. `tenantId: null` is the operator's global admin key; a tenant-scoped key
- * (a later feature: hashed keys in the database) carries its tenant and sees only that tenant's routes.
+ * Who an API key speaks for. `tenantId: null` is the operator's global admin key (ADMIN_API_KEY); a tenant
+ * key (api_keys table, stored hashed) carries its tenant and sees only that tenant's routes.
  */
 export interface ApiPrincipal {
   keyId: string; // for audit logs; never the key itself
@@ -20,11 +21,15 @@ export function constantTimeEquals(a: string, b: string): boolean {
 
 @Injectable()
 export class ApiKeyResolver {
-  constructor(private readonly env: RelayEnv) {}
+  constructor(
+    private readonly env: RelayEnv,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
 
-  /** Null when the key is unknown. Tenant keys will be looked up here by hash; the guard needs no change. */
+  /** Null when the key is unknown or revoked. Tenant keys are read on every request: a revoke is immediate. */
   async resolve(key: string): Promise<ApiPrincipal | null> {
     if (constantTimeEquals(key, this.env.ADMIN_API_KEY)) return { keyId: 'admin', tenantId: null };
-    return null;
+    const found = await this.apiKeys.authenticate(key);
+    return found ? { keyId: found.id, tenantId: found.tenantId } : null;
   }
 }

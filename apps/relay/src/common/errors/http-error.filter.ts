@@ -17,6 +17,9 @@ export const STATUS_BY_CODE = {
   NOT_FOUND: HttpStatus.NOT_FOUND,
   TENANT_NOT_FOUND: HttpStatus.NOT_FOUND,
   AGENT_NOT_FOUND: HttpStatus.NOT_FOUND,
+  AGENT_REVOKED: HttpStatus.CONFLICT, // a revoked agent stays revoked: create a new one
+  API_KEY_NOT_FOUND: HttpStatus.NOT_FOUND,
+  EVENT_NOT_FOUND: HttpStatus.NOT_FOUND,
   CHANNEL_NOT_FOUND: HttpStatus.NOT_FOUND,
   LISTING_NOT_FOUND: HttpStatus.NOT_FOUND,
   LISTING_EXISTS: HttpStatus.CONFLICT,

@@ -1,8 +1,19 @@
-import { IsString, Length } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { ChannelRule } from '@stockbridge/shared';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { StockLevelEntity } from '../entities/stock-level.entity';
 
+/**
+ * `?sku=X`: the levels of that SKU (`{sku, items}`, as before; GET /levels/:sku adds the channels). Without `sku`:
+ * a page of every level, filters `skuPrefix` and `warehouse`, `?limit&offset`.
+ */
 export class LevelsQueryDto {
-  @IsString() @Length(1, 128) sku!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) sku?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) skuPrefix?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) warehouse?: string;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
 }
 
 export interface LevelResponseDto {
@@ -23,6 +34,35 @@ export interface LevelResponseDto {
 export interface LevelsResponseDto {
   sku: string;
   items: LevelResponseDto[]; // one per agent (site) and warehouse
+}
+
+export interface LevelPageDto {
+  items: LevelResponseDto[];
+  nextOffset: number | null;
+}
+
+/** One listing of the SKU: what its channel should show now, and what was last pushed there. */
+export interface ChannelLevelDto {
+  channelId: string;
+  channelName: string;
+  kind: string;
+  paused: boolean;
+  listingId: string;
+  externalId: string;
+  rule: ChannelRule | null; // the channel rule with the listing's override applied; null when unreadable
+  /** channelQuantity(levels, rule) now; null without any level for the SKU or with an unreadable rule. */
+  desiredQuantity: number | null;
+  lastPushedQuantity: number | null;
+  lastPushedAt: string | null;
+  dirty: boolean; // a push is pending
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface LevelDetailDto {
+  sku: string;
+  warehouses: LevelResponseDto[]; // Odoo's quantities, one per agent (site) and warehouse
+  channels: ChannelLevelDto[];
 }
 
 /** pg returns numeric and bigint as strings; the API speaks numbers (versions stay below 2^53 by contract). */

@@ -1,14 +1,28 @@
-import { IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { TenantEntity } from '../entities/tenant.entity';
 
 export class CreateTenantDto {
-  @IsString() @Length(1, 200) name!: string;
+  @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
+}
+
+/** `?limit&offset`, filter `name` (substring, any case). */
+export class ListTenantsQueryDto {
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
 }
 
 export interface TenantResponseDto {
   id: string;
   name: string;
   createdAt: string;
+}
+
+export interface TenantPageDto {
+  items: TenantResponseDto[];
+  nextOffset: number | null;
 }
 
 export const toTenantResponse = (t: TenantEntity): TenantResponseDto => ({

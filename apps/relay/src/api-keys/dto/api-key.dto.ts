@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import type { ApiKeyEntity } from '../entities/api-key.entity';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
+}
+
+/** `?limit&offset`, filter `revoked=true|false`. */
+export class ListApiKeysQueryDto {
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  revoked?: boolean;
+}
+
+export interface ApiKeyResponseDto {
+  id: string;
+  tenantId: string;
+  name: string;
+  keyPrefix: string; // tells keys apart; the key itself is shown once, at creation
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface CreatedApiKeyResponseDto extends ApiKeyResponseDto {
+  key: string;
+}
+
+export interface ApiKeyPageDto {
+  items: ApiKeyResponseDto[];
+  nextOffset: number | null;
+}
+
+export const toApiKeyResponse = (k: ApiKeyEntity): ApiKeyResponseDto => ({
+  id: k.id,
+  tenantId: k.tenantId,
+  name: k.name,
+  keyPrefix: k.keyPrefix,
+  createdAt: k.createdAt.toISOString(),
+  revokedAt: k.revokedAt?.toISOString() ?? null,
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+});
