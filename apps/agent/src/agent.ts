@@ -10,7 +10,9 @@ import { createLogger, type Logger } from './logging/logger';
 import { OdooClient } from './odoo/odoo.client';
 import { OutboxPublisher, type OutboxDepths } from './outbox/outbox.publisher';
 import { RabbitConnection } from './outbox/rabbit-connection';
+import { SnapshotReader } from './capture/snapshot-reader';
 import { OutboxPump } from './uplink/outbox.pump';
+import { SnapshotStreamer } from './uplink/snapshot-streamer';
 import { UplinkClient, type UplinkTimings } from './uplink/uplink.client';
 
 export const AGENT_VERSION = '0.1.0';
@@ -121,6 +123,7 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
     retryDelayMs: overrides.retryDelayMs,
     onCommand: (command) => {
       if (command.name === 'poll') captureService.requestPoll('relay');
+      else snapshots.onCommand(command);
     },
     onAcked: ({ newestObservedAt }) => {
       metrics.framesAcked.inc();
@@ -128,6 +131,15 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
     },
     onRejected: ({ retry }) => metrics.framesRejected.inc({ retry: String(retry) }),
   });
+
+  // Reconciliation snapshots go straight over the socket, read between poll cycles (see snapshot-streamer.ts).
+  const snapshots = new SnapshotStreamer({
+    open: (correlationId) => SnapshotReader.open(captureService, correlationId),
+    send: (frame) => uplink.send(frame),
+    save: () => state.save(),
+    logger,
+  });
+  uplink.on('snapshot', (reply) => snapshots.onReply(reply)).on('close', () => snapshots.onUplinkClose());
 
   const readiness = (): Readiness => ({
     odoo: observer.odooProblem(),
@@ -192,6 +204,7 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
       // Order matters: no new levels, then let the relay ack what is in flight, then close the socket and broker.
       stopping ??= (async () => {
         log.info('agent stopping');
+        await snapshots.stop();
         await captureService.stop();
         await pump.stop(overrides.settleMs ?? 2_000);
         await uplink.stop();

@@ -10,6 +10,15 @@ import {
   isText,
   type Parsed,
 } from './parse';
+import {
+  parseSnapshotAck,
+  parseSnapshotCommand,
+  parseSnapshotStop,
+  type SnapshotAckV1,
+  type SnapshotCommandV1,
+  type SnapshotStopV1,
+} from './snapshot-commands';
+import type { SnapshotAbortV1, SnapshotBeginV1, SnapshotChunkV1, SnapshotEndV1 } from './snapshot-frames';
 
 /** WebSocket subprotocol the agent offers and the relay accepts. */
 export const WIRE_PROTOCOL = 'stockbridge.v1';
@@ -57,17 +66,37 @@ export interface AgentStatusV1 {
   lastPollAt: string | null;
 }
 
-/** relay -> agent commands on the same socket. */
-export type AgentCommandV1 = { commandId: string; name: 'poll' };
+/** relay -> agent commands on the same socket: poll now, or stream a reconciliation snapshot. */
+export type AgentCommandV1 = { commandId: string; name: 'poll' } | SnapshotCommandV1;
 
 export type RelayReplyV1 =
   | { event: 'ack'; data: { frameId: string } }
   | { event: 'reject'; data: { frameId?: string; reason: string; retry: boolean } }
   | { event: 'command'; data: AgentCommandV1 };
 
-export type AgentFrameV1 = { event: 'levels'; data: LevelsFrameV1 } | { event: 'hello'; data: AgentStatusV1 };
+/** relay -> agent replies to snapshot frames (acks and rejects of levels frames stay RelayReplyV1). */
+export type SnapshotReplyV1 =
+  { event: 'snapshot-ack'; data: SnapshotAckV1 } | { event: 'snapshot-stop'; data: SnapshotStopV1 };
 
-export const AGENT_EVENTS = new Set<AgentFrameV1['event']>(['levels', 'hello']);
+/** Everything a relay sends an agent. */
+export type RelayMessageV1 = RelayReplyV1 | SnapshotReplyV1;
+
+export type AgentFrameV1 =
+  | { event: 'levels'; data: LevelsFrameV1 }
+  | { event: 'hello'; data: AgentStatusV1 }
+  | { event: 'snapshot-begin'; data: SnapshotBeginV1 }
+  | { event: 'snapshot-chunk'; data: SnapshotChunkV1 }
+  | { event: 'snapshot-end'; data: SnapshotEndV1 }
+  | { event: 'snapshot-abort'; data: SnapshotAbortV1 };
+
+export const AGENT_EVENTS = new Set<AgentFrameV1['event']>([
+  'levels',
+  'hello',
+  'snapshot-begin',
+  'snapshot-chunk',
+  'snapshot-end',
+  'snapshot-abort',
+]);
 
 const eventChecks: Record<keyof LevelEventV1, (v: unknown) => boolean> = {
   eventId: (v) => isText(v, 64),
@@ -85,6 +114,11 @@ const eventChecks: Record<keyof LevelEventV1, (v: unknown) => boolean> = {
 };
 
 export type ParsedFrame<T> = Parsed<T> & { frameId?: string };
+
+/** One level event; the reason names the first bad field under `path`, e.g. `events[3].free: invalid`. */
+export function parseLevelEvent(raw: unknown, path: string): Parsed<LevelEventV1> {
+  return checkFields<LevelEventV1>(raw, eventChecks, path);
+}
 
 /** Parses an agent's levels frame; the reason names the first bad field, e.g. `events[3].free: invalid`. */
 export function parseLevelsFrame(raw: unknown): ParsedFrame<LevelsFrameV1> {
@@ -137,11 +171,31 @@ export function parseRelayReply(raw: unknown): Parsed<RelayReplyV1> {
           },
         },
       };
-    case 'command':
+    case 'command': {
+      if (data['name'] === 'snapshot') {
+        const command = parseSnapshotCommand(data);
+        return command.ok ? { ok: true, value: { event: 'command', data: command.value } } : command;
+      }
       return isText(data['commandId'], 64) && data['name'] === 'poll'
         ? { ok: true, value: { event: 'command', data: { commandId: data['commandId'], name: 'poll' } } }
         : { ok: false, reason: 'command: invalid' };
+    }
     default:
       return { ok: false, reason: `event: unknown ${JSON.stringify(raw['event'])}` };
   }
+}
+
+/** Parses anything a relay sends an agent: a RelayReplyV1, or a reply to a snapshot frame. */
+export function parseRelayMessage(raw: unknown): Parsed<RelayMessageV1> {
+  if (isRecord(raw) && isRecord(raw['data'])) {
+    if (raw['event'] === 'snapshot-ack') {
+      const ack = parseSnapshotAck(raw['data']);
+      return ack.ok ? { ok: true, value: { event: 'snapshot-ack', data: ack.value } } : ack;
+    }
+    if (raw['event'] === 'snapshot-stop') {
+      const stop = parseSnapshotStop(raw['data']);
+      return stop.ok ? { ok: true, value: { event: 'snapshot-stop', data: stop.value } } : stop;
+    }
+  }
+  return parseRelayReply(raw);
 }

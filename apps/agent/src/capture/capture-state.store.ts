@@ -125,6 +125,17 @@ export class StateStore {
     return Object.keys(this.data.published).length;
   }
 
+  /** Every (product, warehouse) with a published level, by product id: a snapshot finds the absent ones in it. */
+  publishedKeys(): Array<{ productId: number; warehouse: string }> {
+    const keys: Array<{ productId: number; warehouse: string }> = [];
+    for (const key of Object.keys(this.data.published)) {
+      const at = key.indexOf('@');
+      const productId = Number(key.slice(0, at));
+      if (at > 0 && Number.isSafeInteger(productId)) keys.push({ productId, warehouse: key.slice(at + 1) });
+    }
+    return keys.sort((a, b) => a.productId - b.productId);
+  }
+
   /** Next event version from the hybrid clock; the clock is saved with the next save. */
   nextVersion(nowMs: number = Date.now()): number {
     this.data.clock = nextVersion(this.data.clock, nowMs);

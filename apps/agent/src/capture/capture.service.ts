@@ -2,7 +2,7 @@ import { backoffDelay } from '@stockbridge/shared';
 import { OdooError, type OdooErrorKind } from '../odoo/odoo-error';
 import type { OdooClient } from '../odoo/odoo.client';
 import type { StateStore } from './capture-state.store';
-import type { KitMap } from './kit-map';
+import { KitMap } from './kit-map';
 import type { LevelSink } from './level-sink';
 import { runPollCycle } from './poll-cycle';
 
@@ -45,6 +45,14 @@ export interface CaptureStatus {
   lastError: string | null;
   odooVersion: string | null;
   pollDurationMs: number | null;
+}
+
+/** What exclusiveRead hands to its callback. */
+export interface ExclusiveReadContext {
+  odoo: OdooClient;
+  kits: KitMap;
+  state: StateStore;
+  readBatchSize: number;
 }
 
 /** An Odoo client, or a factory that connects one (then capture connects lazily and reconnects after failures). */
@@ -141,6 +149,25 @@ export class CaptureService {
       () => this.drainQueued(),
     );
     return run;
+  }
+
+  /**
+   * Runs `fn` between two poll cycles with a connected Odoo and the kit map (loaded now if capture has none yet).
+   * A reconciliation snapshot reads its pages through this: a page and the versions it takes never interleave
+   * with a cycle, so versions keep the order of the reads and the published levels stay consistent.
+   */
+  exclusiveRead<T>(fn: (ctx: ExclusiveReadContext) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      const odoo = await this.odoo();
+      this.mrp ??= await this.detectMrp(odoo);
+      if (this.mrp && !this.kits) this.kits = await KitMap.load(odoo, this.pageSize);
+      return fn({
+        odoo,
+        kits: this.kits ?? KitMap.empty(),
+        state: this.state,
+        readBatchSize: this.readBatchSize,
+      });
+    });
   }
 
   /** Runs a poll requested while a cycle was running. One timer at most exists, so loops never double. */

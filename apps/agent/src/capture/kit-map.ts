@@ -88,6 +88,11 @@ export class KitMap {
     return this.kits.size;
   }
 
+  /** Every kit product id (a snapshot searches for them besides storable products). */
+  get kitIds(): number[] {
+    return [...this.kits];
+  }
+
   isKit(productId: number): boolean {
     return this.kits.has(productId);
   }

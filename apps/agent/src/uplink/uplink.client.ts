@@ -5,12 +5,13 @@ import {
   backoffDelay,
   CloseCode,
   MAX_FRAME_BYTES,
-  parseRelayReply,
+  parseRelayMessage,
   WIRE_PROTOCOL,
   type AgentFrameV1,
   type AgentStatusV1,
   type BackoffPolicy,
   type RelayReplyV1,
+  type SnapshotReplyV1,
 } from '@stockbridge/shared';
 import { maskUrl } from '../config/agent-env';
 import type { Logger } from '../logging/logger';
@@ -52,6 +53,8 @@ interface UplinkEvents {
   open: [];
   close: [reason: string];
   reply: [reply: RelayReplyV1];
+  /** The relay's answer to a snapshot frame (snapshot-ack, snapshot-stop). */
+  snapshot: [reply: SnapshotReplyV1];
 }
 
 export const TOKEN_REFUSED = 'the relay refused AGENT_TOKEN (HTTP 401): check the token or create a new one';
@@ -209,13 +212,16 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
       this.log.warn('the relay sent a message that is not JSON text; ignored');
       return;
     }
-    const parsed = parseRelayReply(raw);
+    const parsed = parseRelayMessage(raw);
     if (!parsed.ok) {
       this.log.warn(`the relay sent a reply the agent does not understand (${parsed.reason}); ignored`);
       return;
     }
     try {
-      this.emit('reply', parsed.value);
+      const message = parsed.value;
+      if (message.event === 'snapshot-ack' || message.event === 'snapshot-stop')
+        this.emit('snapshot', message);
+      else this.emit('reply', message);
     } catch (err) {
       // A listener bug must not take the socket down: the frame stays unacked and is sent again later.
       this.log.error({ err }, 'handling a relay reply failed');

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { LevelEventV1 } from '@stockbridge/shared';
+import { levelKey, type PublishedLevel, type StateUpdate } from './capture-state.store';
+import type { ExclusiveReadContext } from './capture.service';
+import { listWarehouses, type Warehouse } from './level-reader';
+import { readSnapshotPage } from './snapshot-pager';
+
+/** The part of CaptureService a snapshot needs: reads that never interleave with a poll cycle. */
+export interface ExclusiveReader {
+  exclusiveRead<T>(fn: (ctx: ExclusiveReadContext) => Promise<T>): Promise<T>;
+}
+
+/** One chunk's worth of a snapshot: every tracked product with afterProductId < id <= lastProductId. */
+export interface SnapshotChunkData {
+  afterProductId: number;
+  lastProductId: number;
+  events: LevelEventV1[];
+  exhausted: boolean; // no tracked product after lastProductId
+}
+
+interface PublishedKey {
+  productId: number;
+  warehouse: string;
+}
+
+/**
+ * Reads one snapshot attempt page by page for the streamer. Each page is read between poll cycles and takes
+ * fresh versions from the capture clock, so a snapshot level is newer than every level published before it and
+ * older than any published after. The capture's published levels follow what the snapshot read, absences
+ * included (a product archived behind the poll's back is recorded inactive): otherwise a later poll that reads
+ * the old figure again would think nothing changed and leave the relay with the snapshot's.
+ */
+export class SnapshotReader {
+  private constructor(
+    private readonly capture: ExclusiveReader,
+    private readonly sites: readonly Warehouse[],
+    /** The agent's version clock when the attempt began: every level published before is older. */
+    readonly version: number,
+    private readonly publishedKeys: readonly PublishedKey[],
+    private readonly correlationId: string,
+  ) {}
+
+  get warehouses(): string[] {
+    return this.sites.map((w) => w.code);
+  }
+
+  static open(capture: ExclusiveReader, correlationId: string): Promise<SnapshotReader> {
+    return capture.exclusiveRead(async ({ odoo, state }) => {
+      const warehouses = await listWarehouses(odoo);
+      if (warehouses.length === 0)
+        throw new Error('Odoo lists no warehouse the agent may read: nothing to take a snapshot of');
+      return new SnapshotReader(
+        capture,
+        warehouses,
+        state.nextVersion(),
+        state.publishedKeys(),
+        correlationId,
+      );
+    });
+  }
+
+  /** The next page after `afterId` (at most `limit` products), or null when no tracked product is left. */
+  next(afterId: number, limit: number): Promise<SnapshotChunkData | null> {
+    return this.capture.exclusiveRead(async ({ odoo, kits, state, readBatchSize }) => {
+      const page = await readSnapshotPage({
+        odoo,
+        afterId,
+        limit,
+        warehouses: this.sites,
+        kitIds: kits.kitIds,
+        readBatchSize,
+      });
+      const published = new Map<string, PublishedLevel>();
+      const events: LevelEventV1[] = [];
+      for (const { productId, warehouse, level, observedAt } of page?.levels ?? []) {
+        published.set(levelKey(productId, warehouse), level);
+        events.push({
+          eventId: randomUUID(),
+          productId,
+          sku: level.sku,
+          barcode: level.barcode,
+          warehouse,
+          onHand: level.onHand,
+          free: level.free,
+          forecast: level.forecast,
+          active: true,
+          version: state.nextVersion(),
+          observedAt,
+          correlationId: this.correlationId,
+        });
+      }
+      // Published levels in the range this page covers that Odoo no longer lists: archived, deleted, untracked.
+      const until = page && !page.exhausted ? page.lastProductId : Number.MAX_SAFE_INTEGER;
+      for (const { productId, warehouse } of this.publishedBetween(afterId, until)) {
+        const key = levelKey(productId, warehouse);
+        const previous = state.published(productId, warehouse);
+        if (published.has(key) || !previous?.active) continue;
+        published.set(key, { ...previous, onHand: 0, free: 0, forecast: 0, active: false });
+      }
+      const update: StateUpdate = { cursors: new Map(), seen: new Map(), windowStart: new Map(), published };
+      state.apply(update);
+      if (!page) return null;
+      return {
+        afterProductId: afterId,
+        lastProductId: page.lastProductId,
+        events,
+        exhausted: page.exhausted,
+      };
+    });
+  }
+
+  /** Published keys with after < productId <= until (the keys are sorted by product id). */
+  private publishedBetween(after: number, until: number): PublishedKey[] {
+    let lo = 0;
+    let hi = this.publishedKeys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.publishedKeys[mid]?.productId ?? Infinity) <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: PublishedKey[] = [];
+    for (let i = lo; i < this.publishedKeys.length; i++) {
+      const key = this.publishedKeys[i];
+      if (!key || key.productId > until) break;
+      out.push(key);
+    }
+    return out;
+  }
+}
