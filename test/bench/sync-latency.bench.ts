@@ -290,6 +290,14 @@ export const syncLatencyScenario: Scenario = {
         ctx.log(`sync-latency: ${chainProblem}; measuring agent frame → Shopify instead`);
         await rig.agent?.stop().catch(() => undefined);
         rig.agent = null;
+        // The Odoo product ids, so each frame replaces the level the agent may already have sent for the SKU.
+        const products = await rig.odooClient.executeKw<Array<{ id: number; default_code: string }>>(
+          'product.product',
+          'search_read',
+          [[['default_code', 'in', rig.skus]]],
+          { fields: ['default_code'] },
+        );
+        const productIds = new Map(products.map((p) => [p.default_code, p.id]));
         const socket = await LoadAgent.connect(rig.bench.wsUrl, rig.agentToken);
         let version = 2 ** 52; // newer than any hybrid-clock version (microseconds) the agent may have sent
         try {
@@ -304,7 +312,7 @@ export const syncLatencyScenario: Scenario = {
                 const frame = prepareFrame(`lat-${++version}`, [
                   {
                     eventId: `lat-${version}`,
-                    productId: 900_000 + rig.skus.indexOf(sku),
+                    productId: productIds.get(sku) ?? 900_000 + rig.skus.indexOf(sku),
                     sku,
                     barcode: null,
                     warehouse: 'WH',
