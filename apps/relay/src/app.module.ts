@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PushModule } from './push/push.module';
+import { ReconcileModule } from './reconcile/reconcile.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 /**
@@ -35,6 +36,7 @@ export class AppModule {
         ChannelsModule,
         PushModule,
         GatewayModule,
+        ReconcileModule,
       ],
     };
   }

@@ -157,7 +157,11 @@ describe('agent frames on /agent', () => {
       });
       expect(await agent.send('teleport', {})).toEqual({
         event: 'reject',
-        data: { reason: 'event: unknown "teleport" (expected one of levels, hello)', retry: false },
+        data: {
+          reason:
+            'event: unknown "teleport" (expected one of levels, hello, snapshot-begin, snapshot-chunk, snapshot-end, snapshot-abort)',
+          retry: false,
+        },
       });
       expect(await agent.send('levels', { events: [] })).toEqual({
         event: 'reject',

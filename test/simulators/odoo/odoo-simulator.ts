@@ -8,7 +8,7 @@ import { buildRegistry, DEFAULT_MODULES, installedModules } from './models/regis
 import { BOT_API_KEY, BOT_LOGIN, seedDatabase } from './seed';
 import { versionInfo } from './service';
 import { setInventory } from './stock-ops';
-import type { OdooVersion } from './types';
+import type { OdooVersion, Value } from './types';
 
 export interface OdooSimulatorOptions {
   version?: 16 | 17 | 18 | 19;
@@ -30,6 +30,11 @@ export interface OdooSimulator {
   setResponseDelay(ms: number): void;
   setDown(down: boolean): void;
   beginLongTransaction(): LongTransaction;
+  /**
+   * Writes stored columns the way a direct SQL UPDATE does (a script, a module bypassing the ORM): no write_date,
+   * no stock move, no side effect, so a poll on write_date cannot see it. Only reconciliation finds it.
+   */
+  sqlUpdate(model: string, id: number, values: Record<string, Value>): void;
   calls(): ReadonlyArray<{ model: string; method: string }>;
   close(): Promise<void>;
 }
@@ -113,6 +118,10 @@ export async function startOdooSimulator(options: OdooSimulatorOptions = {}): Pr
       if (value) server.closeAllConnections();
     },
     beginLongTransaction: () => beginLongTransaction(db),
+    sqlUpdate: (model, id, values) => {
+      if (!db.store.get(model, id)) throw new Error(`sqlUpdate: no ${model} ${id}`);
+      db.store.transaction(() => db.store.update(model, id, values));
+    },
     calls: () => [...db.calls],
     close: () =>
       new Promise<void>((resolve, reject) => {

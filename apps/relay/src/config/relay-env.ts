@@ -109,6 +109,26 @@ export class RelayEnv {
   @Min(0, { message: 'PUSH_COALESCE_MS: expected 0 or more' })
   @Max(5000, { message: 'PUSH_COALESCE_MS: expected at most 5000' })
   PUSH_COALESCE_MS = 200;
+
+  // Reconciliation settings (RECONCILE_*): the scheduler and the snapshots asked of agents.
+  /** How often each instance looks for tenants due a scheduled reconciliation; 0 turns its scheduler off. */
+  @Type(() => Number)
+  @IsInt({ message: 'RECONCILE_SCHEDULER_TICK_MS: expected an integer (ms)' })
+  @Min(0, { message: 'RECONCILE_SCHEDULER_TICK_MS: expected 0 (off) or more' })
+  RECONCILE_SCHEDULER_TICK_MS = 30_000;
+
+  /** Products per snapshot chunk asked of agents (an agent also keeps a chunk within 500 levels). */
+  @Type(() => Number)
+  @IsInt({ message: 'RECONCILE_SNAPSHOT_PAGE_SIZE: expected an integer' })
+  @Min(1, { message: 'RECONCILE_SNAPSHOT_PAGE_SIZE: expected 1..500' })
+  @Max(500, { message: 'RECONCILE_SNAPSHOT_PAGE_SIZE: expected 1..500' })
+  RECONCILE_SNAPSHOT_PAGE_SIZE = 500;
+
+  /** An agent's snapshot that makes no progress for this long is given up; the run records why. */
+  @Type(() => Number)
+  @IsInt({ message: 'RECONCILE_SNAPSHOT_TIMEOUT_MS: expected an integer (ms)' })
+  @Min(1000, { message: 'RECONCILE_SNAPSHOT_TIMEOUT_MS: expected at least 1000' })
+  RECONCILE_SNAPSHOT_TIMEOUT_MS = 60_000;
 }
 
 /** Reads `raw` (usually process.env) into a RelayEnv; the error names each bad variable and never prints values. */

@@ -7,9 +7,14 @@ import { LevelEventEntity } from '../inventory/entities/level-event.entity';
 import { StockLevelEntity } from '../inventory/entities/stock-level.entity';
 import { DeadLetterEntity } from '../push/entities/dead-letter.entity';
 import { DeliveryEntity } from '../push/entities/delivery.entity';
+import { ReconciliationRunEntity } from '../reconcile/entities/reconciliation-run.entity';
+import { ReconciliationSettingsEntity } from '../reconcile/entities/reconciliation-settings.entity';
+import { ReconciliationSnapshotLevelEntity } from '../reconcile/entities/reconciliation-snapshot-level.entity';
+import { ReconciliationSnapshotEntity } from '../reconcile/entities/reconciliation-snapshot.entity';
 import { TenantEntity } from '../tenants/entities/tenant.entity';
 import { CreateCoreSchema1764400000000 } from './migrations/1764400000000-CreateCoreSchema';
 import { CreatePushSchema1764400100000 } from './migrations/1764400100000-CreatePushSchema';
+import { CreateReconciliation1764400200000 } from './migrations/1764400200000-CreateReconciliation';
 import { CreateApiKeys1764400400000 } from './migrations/1764400400000-CreateApiKeys';
 import { AddLevelCorrelation1764400300000 } from './migrations/1764400300000-AddLevelCorrelation';
 
@@ -23,12 +28,17 @@ export const RELAY_ENTITIES = [
   ListingEntity,
   DeliveryEntity,
   DeadLetterEntity,
+  ReconciliationSettingsEntity,
+  ReconciliationRunEntity,
+  ReconciliationSnapshotEntity,
+  ReconciliationSnapshotLevelEntity,
   ApiKeyEntity,
 ];
 
 export const RELAY_MIGRATIONS = [
   CreateCoreSchema1764400000000,
   CreatePushSchema1764400100000,
+  CreateReconciliation1764400200000,
   AddLevelCorrelation1764400300000,
   CreateApiKeys1764400400000,
 ];

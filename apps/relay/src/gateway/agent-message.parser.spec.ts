@@ -26,7 +26,7 @@ describe('parseAgentMessage', () => {
   it('names an unknown event', () => {
     expect(parseAgentMessage('{"event":"teleport","data":{}}')).toEqual({
       event: INVALID_FRAME,
-      data: 'event: unknown "teleport" (expected one of levels, hello)',
+      data: 'event: unknown "teleport" (expected one of levels, hello, snapshot-begin, snapshot-chunk, snapshot-end, snapshot-abort)',
     });
     expect(parseAgentMessage('{"event":"invalid","data":"spoofed"}').data).toMatch(
       /^event: unknown "invalid"/,

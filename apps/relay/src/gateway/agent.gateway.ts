@@ -12,6 +12,7 @@ import {
   correlationFields,
   parseAgentStatus,
   parseLevelsFrame,
+  type RelayMessageV1,
   type RelayReplyV1,
 } from '@stockbridge/shared';
 import type { IncomingMessage } from 'node:http';
@@ -22,6 +23,8 @@ import { AgentsService } from '../agents/agents.service';
 import { PinoLoggerService } from '../common/logging/pino-logger.service';
 import { isPermanentDataError } from '../database/pg-errors';
 import { InventoryService } from '../inventory/inventory.service';
+import { SnapshotDispatcher } from '../reconcile/snapshot-dispatcher.service';
+import { SnapshotIngestService, type SnapshotFrameEvent } from '../reconcile/snapshot-ingest.service';
 import { INVALID_FRAME } from './agent-message.parser';
 import { AgentSessions } from './agent-sessions.service';
 import { AgentUpgradeAuth } from './agent-upgrade-auth.service';
@@ -60,6 +63,8 @@ export class AgentGateway
     private readonly agents: AgentsService,
     private readonly inventory: InventoryService,
     logger: PinoLoggerService,
+    private readonly snapshots: SnapshotIngestService,
+    private readonly snapshotDispatcher: SnapshotDispatcher,
   ) {
     this.log = logger.pino.child({ component: 'gateway' });
     this.stopCounting = countConnectedAgents(() => this.sessions.connectedAgentIds().length);
@@ -85,6 +90,7 @@ export class AgentGateway
       this.writeStatus(agent.agentId, () => this.agents.touch(agent.agentId)),
     );
     this.writeStatus(agent.agentId, () => this.agents.markConnected(agent.agentId));
+    this.snapshotDispatcher.onAgentConnected(agent.agentId); // a snapshot cut by the last disconnect resumes
   }
 
   handleDisconnect(socket: WebSocket): void {
@@ -139,6 +145,42 @@ export class AgentGateway
       );
       return reject('relay: not stored, retry later', true, frameId);
     }
+  }
+
+  // Reconciliation snapshot frames: stored, then acked per frame (see reconcile/snapshot-ingest.service.ts).
+  @SubscribeMessage('snapshot-begin')
+  onSnapshotBegin(
+    @ConnectedSocket() socket: WebSocket,
+    @MessageBody() raw: unknown,
+  ): Promise<RelayMessageV1> {
+    return this.onSnapshot(socket, 'snapshot-begin', raw);
+  }
+
+  @SubscribeMessage('snapshot-chunk')
+  onSnapshotChunk(
+    @ConnectedSocket() socket: WebSocket,
+    @MessageBody() raw: unknown,
+  ): Promise<RelayMessageV1> {
+    return this.onSnapshot(socket, 'snapshot-chunk', raw);
+  }
+
+  @SubscribeMessage('snapshot-end')
+  onSnapshotEnd(@ConnectedSocket() socket: WebSocket, @MessageBody() raw: unknown): Promise<RelayMessageV1> {
+    return this.onSnapshot(socket, 'snapshot-end', raw);
+  }
+
+  @SubscribeMessage('snapshot-abort')
+  onSnapshotAbort(
+    @ConnectedSocket() socket: WebSocket,
+    @MessageBody() raw: unknown,
+  ): Promise<RelayMessageV1> {
+    return this.onSnapshot(socket, 'snapshot-abort', raw);
+  }
+
+  private onSnapshot(socket: WebSocket, event: SnapshotFrameEvent, raw: unknown): Promise<RelayMessageV1> {
+    const agent = this.sessions.agentOf(socket);
+    if (!agent) return Promise.resolve(reject('agent: this connection was replaced or closed', true));
+    return this.snapshots.handle(agent, event, raw);
   }
 
   /** Status on connect and periodically; no reply when valid (it carries no frame id to ack). */

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'DEAD_LETTER_CLOSED'
   | 'CHANNEL_CALL_FAILED'
   | 'INVALID_CHANNEL_CONFIG'
+  | 'RECONCILIATION_RUNNING'
+  | 'RECONCILIATION_RUN_NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE';
 
 export class DomainError extends Error {

@@ -26,6 +26,8 @@ export const STATUS_BY_CODE = {
   DEAD_LETTER_NOT_FOUND: HttpStatus.NOT_FOUND,
   DEAD_LETTER_CLOSED: HttpStatus.CONFLICT, // already replayed or discarded, or its listing is gone
   CHANNEL_CALL_FAILED: HttpStatus.BAD_GATEWAY, // the channel's API failed a call made for this request
+  RECONCILIATION_RUNNING: HttpStatus.CONFLICT, // one run per tenant at a time: wait for it, or read it
+  RECONCILIATION_RUN_NOT_FOUND: HttpStatus.NOT_FOUND,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 

@@ -1,0 +1,149 @@
+import { backoffDelay, channelQuantity, resolveRule, type ChannelRule } from '@stockbridge/shared';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ChannelCallError,
+  type ChannelAdapter,
+  type ListingTarget,
+} from '../channels/adapters/channel-adapter';
+import type { ReadbackListing, ReadbackRepository, Remark } from './readback.repository';
+
+/**
+ * What the read-back concludes about one listing:
+ * - skip: not judged (a push is pending anyway, no Odoo level to compute from, or an unusable rule override);
+ * - ok: the channel shows what it should;
+ * - missing: the channel does not list it (deleted there, or not stocked at the location): reported, not pushed;
+ * - drift: it shows something else (a manual edit, a lost push; Infinity is WooCommerce's unmanaged stock);
+ * - zero-resend: it should show 0, does, but the 0 was last pushed longer ago than the tenant's zero re-send age.
+ */
+export type Verdict =
+  | { kind: 'skip' }
+  | { kind: 'ok'; desired: number }
+  | { kind: 'missing'; desired: number }
+  | { kind: 'drift'; desired: number; live: number }
+  | { kind: 'zero-resend' };
+
+/** The quantity a listing should show now, or null when it cannot be judged (see Verdict.skip). */
+export function desiredQuantity(listing: ReadbackListing, channelRule: ChannelRule): number | null {
+  if (listing.dirtySeq !== listing.pushedSeq || listing.levels.length === 0 || !listing.ruleOverride.ok)
+    return null;
+  return channelQuantity(listing.levels, resolveRule(channelRule, listing.ruleOverride.value));
+}
+
+export function judge(
+  desired: number | null,
+  live: number | null | undefined,
+  lastPushedAt: Date | null,
+  zeroResendBefore: Date,
+): Verdict {
+  if (desired === null || live === undefined) return { kind: 'skip' };
+  if (live === null) return { kind: 'missing', desired };
+  if (live !== desired) return { kind: 'drift', desired, live };
+  if (desired === 0 && lastPushedAt !== null && lastPushedAt < zeroResendBefore)
+    return { kind: 'zero-resend' };
+  return { kind: 'ok', desired };
+}
+
+export interface ChannelReadbackResult {
+  listingsChecked: number;
+  corrections: number; // drifting listings marked for a push
+  zeroResends: number;
+  missing: string[]; // SKUs the channel does not list
+  examples: string[]; // a few drifts, "SKU: shows 3, should show 5", for the log
+}
+
+export interface ChannelReadbackInput {
+  channelId: string;
+  tenantId: string;
+  rule: ChannelRule;
+  adapter: ChannelAdapter;
+  repo: Pick<ReadbackRepository, 'page' | 'markForPush'>;
+  zeroResendBefore: Date;
+  /** Listings per readQuantities call (the adapter splits it into API-sized requests). */
+  pageSize: number;
+  signal: AbortSignal;
+}
+
+/** Tries a read again when the API paces us or fails transiently; auth, validation and not-found fail at once. */
+const READ_ATTEMPTS = 5;
+
+async function readWithRetry(
+  adapter: ChannelAdapter,
+  targets: ListingTarget[],
+  signal: AbortSignal,
+): Promise<Map<string, number | null>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await adapter.readQuantities(targets);
+    } catch (err) {
+      const retryable = err instanceof ChannelCallError ? err.retryable : false;
+      if (!retryable || attempt + 1 >= READ_ATTEMPTS || signal.aborted) throw err;
+      const hinted = err instanceof ChannelCallError ? err.rate?.retryAfterMs : undefined;
+      await sleep(hinted ?? 250 + backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), undefined, {
+        signal,
+      });
+    }
+  }
+}
+
+/**
+ * Reads back what one channel shows for all its listings, page by page, and marks the ones that drifted (and the
+ * zeros due for a re-send) dirty: the push pipeline then sends the current desired quantity, with its batching,
+ * rate limits and retries. Throws when the channel cannot be read; what was found until then is in `result`.
+ */
+export async function readBackChannel(
+  input: ChannelReadbackInput,
+  result: ChannelReadbackResult = {
+    listingsChecked: 0,
+    corrections: 0,
+    zeroResends: 0,
+    missing: [],
+    examples: [],
+  },
+): Promise<ChannelReadbackResult> {
+  for (let afterId: string | null = null; ;) {
+    if (input.signal.aborted) throw new Error('reconciliation stopped');
+    const page = await input.repo.page(input.channelId, input.tenantId, afterId, input.pageSize);
+    const last = page.at(-1);
+    if (!last) return result;
+    afterId = last.id;
+    const desired = new Map(page.map((l) => [l.id, desiredQuantity(l, input.rule)]));
+    const targets: ListingTarget[] = page
+      .filter((l) => desired.get(l.id) !== null)
+      .map((l) => ({ listingId: l.id, sku: l.sku, externalId: l.externalId, extra: l.extra }));
+    if (targets.length > 0) {
+      const live = await readWithRetry(input.adapter, targets, input.signal);
+      const drift: Remark[] = [];
+      const zero: Remark[] = [];
+      for (const listing of page) {
+        const verdict = judge(
+          desired.get(listing.id) ?? null,
+          live.get(listing.id),
+          listing.lastPushedAt,
+          input.zeroResendBefore,
+        );
+        const remark = { id: listing.id, dirtySeq: listing.dirtySeq, pushedSeq: listing.pushedSeq };
+        switch (verdict.kind) {
+          case 'skip':
+            continue;
+          case 'drift':
+            drift.push(remark);
+            if (result.examples.length < 5)
+              result.examples.push(`${listing.sku}: shows ${verdict.live}, should show ${verdict.desired}`);
+            break;
+          case 'zero-resend':
+            zero.push(remark);
+            break;
+          case 'missing':
+            result.missing.push(listing.sku);
+            break;
+          case 'ok':
+            break;
+        }
+        result.listingsChecked++;
+      }
+      result.corrections += (await input.repo.markForPush(input.channelId, drift)).size;
+      result.zeroResends += (await input.repo.markForPush(input.channelId, zero)).size;
+    }
+    if (page.length < input.pageSize) return result;
+  }
+}

@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import {
+  isBoolean,
+  isFiniteNumber,
+  isRecord,
+  isText,
+  type Parsed,
+  type RuleOverride,
+  type WarehouseQuantities,
+} from '@stockbridge/shared';
+import { DataSource } from 'typeorm';
+import { parseRuleOverride } from '../push/push-rows';
+
+/** One listing as the read-back sees it: where it lives, what it should show, whether a push is pending. */
+export interface ReadbackListing {
+  id: string;
+  sku: string;
+  externalId: string;
+  extra: Record<string, unknown>;
+  ruleOverride: Parsed<RuleOverride | null>;
+  dirtySeq: string; // bigints as text: compared in SQL only
+  pushedSeq: string;
+  lastPushedAt: Date | null;
+  levels: WarehouseQuantities[];
+}
+
+const asRows = (result: unknown): unknown[] => (Array.isArray(result) ? (result as unknown[]) : []);
+const toNumber = (v: unknown): number | null => {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return isFiniteNumber(n) ? n : null;
+};
+
+function parseLevels(raw: unknown, at: string): WarehouseQuantities[] {
+  if (raw === null || raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new Error(`${at}: levels must be an array`);
+  return raw.map((l: unknown, i) => {
+    const onHand = isRecord(l) ? toNumber(l['onHand']) : null;
+    const free = isRecord(l) ? toNumber(l['free']) : null;
+    const forecast = isRecord(l) ? toNumber(l['forecast']) : null;
+    if (!isRecord(l) || !isText(l['warehouse']) || !isBoolean(l['active']))
+      throw new Error(`${at}: levels[${i}] unreadable`);
+    if (onHand === null || free === null || forecast === null)
+      throw new Error(`${at}: levels[${i}] not a number`);
+    return { warehouse: l['warehouse'], onHand, free, forecast, active: l['active'] };
+  });
+}
+
+export function parseReadbackRow(raw: unknown): ReadbackListing {
+  if (!isRecord(raw) || !isText(raw['id'])) throw new Error('reconcile: expected a listing row');
+  const at = `listing ${raw['id']}`;
+  const { id, sku, external_id, extra, dirty_seq, pushed_seq, last_pushed_at } = raw;
+  if (!isText(sku) || typeof external_id !== 'string')
+    throw new Error(`${at}: sku or external_id unreadable`);
+  if (!isText(dirty_seq) || !isText(pushed_seq)) throw new Error(`${at}: dirty_seq or pushed_seq unreadable`);
+  if (last_pushed_at !== null && !(last_pushed_at instanceof Date))
+    throw new Error(`${at}: last_pushed_at unreadable`);
+  return {
+    id,
+    sku,
+    externalId: external_id,
+    extra: isRecord(extra) ? extra : {},
+    ruleOverride: parseRuleOverride(raw['rule_override'], 'rule_override'),
+    dirtySeq: dirty_seq,
+    pushedSeq: pushed_seq,
+    lastPushedAt: last_pushed_at,
+    levels: parseLevels(raw['levels'], at),
+  };
+}
+
+/** What the read-back found wrong with one listing, to be pushed again. */
+export interface Remark {
+  id: string;
+  dirtySeq: string;
+  pushedSeq: string;
+}
+
+/** The listings side of the read-back: pages of a channel's listings with their levels, and marks for a push. */
+@Injectable()
+export class ReadbackRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** A page of the channel's listings after `afterId` (keyset by id), each with every level of its SKU. */
+  async page(
+    channelId: string,
+    tenantId: string,
+    afterId: string | null,
+    limit: number,
+  ): Promise<ReadbackListing[]> {
+    const rows = asRows(
+      await this.db.query(
+        `SELECT l.id, l.sku, l.external_id, l.extra, l.rule_override, l.dirty_seq::text AS dirty_seq,
+                l.pushed_seq::text AS pushed_seq, l.last_pushed_at, lv.levels
+           FROM listings l
+           LEFT JOIN LATERAL (
+             SELECT json_agg(json_build_object('warehouse', s.warehouse, 'onHand', s.on_hand, 'free', s.free,
+                      'forecast', s.forecast, 'active', s.active)) AS levels
+               FROM stock_levels s
+              WHERE s.tenant_id = l.tenant_id AND s.sku = l.sku
+           ) lv ON true
+          WHERE l.channel_id = $1 AND l.tenant_id = $2 AND ($3::uuid IS NULL OR l.id > $3::uuid)
+          ORDER BY l.id
+          LIMIT $4`,
+        [channelId, tenantId, afterId, limit],
+      ),
+    );
+    return rows.map(parseReadbackRow);
+  }
+
+  /**
+   * Marks listings dirty so the push pipeline sends their CURRENT desired quantity, forgetting what was pushed
+   * last (else the worker would see "unchanged" and skip the call). Only listings still exactly as read: one
+   * pushed or dirtied meanwhile is already being taken care of. Returns the ids marked.
+   */
+  async markForPush(channelId: string, listings: readonly Remark[]): Promise<Set<string>> {
+    if (listings.length === 0) return new Set();
+    const [rows] = asRows(
+      await this.db.query(
+        `UPDATE listings l
+            SET dirty_seq = l.dirty_seq + 1, dirty_since = COALESCE(l.dirty_since, now()), last_pushed_quantity = NULL,
+                attempts = 0, next_attempt_at = NULL
+           FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, "dirtySeq" bigint, "pushedSeq" bigint)
+          WHERE l.id = r.id AND l.channel_id = $1 AND l.dirty_seq = r."dirtySeq" AND l.pushed_seq = r."pushedSeq"
+          RETURNING l.id`,
+        [channelId, JSON.stringify(listings)],
+      ),
+    );
+    return new Set(asRows(rows).flatMap((r) => (isRecord(r) && isText(r['id']) ? [r['id']] : [])));
+  }
+}
