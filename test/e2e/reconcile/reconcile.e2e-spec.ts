@@ -179,6 +179,21 @@ describe('reconciliation', () => {
   });
 
   it('a snapshot cut by a dropped connection resumes after what the relay stored and ends correct', async () => {
+    // 60 more storable products: the agent reads Odoo a few pages at a time, so the stream lasts long enough
+    // to be cut in the middle once Odoo answers slowly.
+    const extra = Array.from({ length: 60 }, (_, i) => ({
+      name: `Extra ${i}`,
+      default_code: `EXTRA-${i}`,
+      type: 'product',
+    }));
+    await chain.odooClient.executeKw('product.template', 'create', [extra]);
+    await waitFor('the relay to hold the new products', async () => {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM stock_levels WHERE tenant_id = $1 AND sku LIKE 'EXTRA-%'`,
+        [chain.tenantId],
+      );
+      return rows[0]?.n === 120;
+    });
     await chain.converged();
     // SOCKS in WH drops from 100 to 55 behind the ORM; the GIFT-SET kit (1 MUG-BLUE + 2 SOCKS) follows it.
     const socks = await quantOf('SOCKS', 'WH');
@@ -212,7 +227,7 @@ describe('reconciliation', () => {
       odooSim().setResponseDelay(0);
       const run = await finished(id);
       expect(run).toMatchObject({ status: 'ok', errors: [], relayCorrections: 2 }); // SOCKS and GIFT-SET in WH
-      expect(run.snapshots?.[0]).toMatchObject({ status: 'complete', levels: 16 }); // nothing twice, nothing lost
+      expect(run.snapshots?.[0]).toMatchObject({ status: 'complete', levels: 136 }); // nothing twice, nothing lost
       expect(run.snapshots?.[0]?.attempts).toBeGreaterThanOrEqual(2);
       // Resumed, not restarted: what the relay had stored was never given up.
       const lasts = progress.map((p) => p.last);

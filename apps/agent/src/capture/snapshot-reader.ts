@@ -23,6 +23,19 @@ interface PublishedKey {
   warehouse: string;
 }
 
+/** Products read from Odoo at once, as chunks of the relay's size: fewer, larger calls; capped for memory. */
+export const READ_AHEAD_CHUNKS = 8;
+export const MAX_READ_PAGE = 2_000;
+const readPageSize = (chunk: number): number =>
+  Math.max(chunk, Math.min(MAX_READ_PAGE, chunk * READ_AHEAD_CHUNKS));
+
+/** One Odoo page: its tracked products in id order and their events. */
+interface ReadPage {
+  productIds: number[];
+  events: Map<number, LevelEventV1[]>;
+  exhausted: boolean;
+}
+
 /**
  * Reads one snapshot attempt page by page for the streamer. Each page is read between poll cycles and takes
  * fresh versions from the capture clock, so a snapshot level is newer than every level published before it and
@@ -39,6 +52,10 @@ export class SnapshotReader {
     private readonly publishedKeys: readonly PublishedKey[],
     private readonly correlationId: string,
   ) {}
+
+  /** The page being served and where the last chunk ended; the page read ahead. */
+  private buffer: { page: ReadPage; index: number; position: number } | null = null;
+  private ahead: { after: number; page: Promise<ReadPage | null> } | null = null;
 
   get warehouses(): string[] {
     return this.sites.map((w) => w.code);
@@ -59,22 +76,69 @@ export class SnapshotReader {
     });
   }
 
-  /** The next page after `afterId` (at most `limit` products), or null when no tracked product is left. */
-  next(afterId: number, limit: number): Promise<SnapshotChunkData | null> {
+  /**
+   * The next chunk after `afterId` (at most `limit` products), or null when no tracked product is left. Odoo is
+   * read in bigger pages (READ_AHEAD_CHUNKS chunks, up to MAX_READ_PAGE products: fewer, larger calls) and the
+   * next page is read while the relay stores this one's chunks. A chunk asked for anywhere else than where the
+   * last one ended (a resumed attempt) drops what was read ahead and reads from there.
+   */
+  async next(afterId: number, limit: number): Promise<SnapshotChunkData | null> {
+    let buffer = this.buffer;
+    if (buffer?.position !== afterId) {
+      const page = await this.pageAfter(afterId, readPageSize(limit));
+      if (!page) return null;
+      buffer = this.buffer = { page, index: 0, position: afterId };
+    }
+    const ids = buffer.page.productIds.slice(buffer.index, buffer.index + limit);
+    const last = ids.at(-1);
+    if (last === undefined) return null; // a page always holds a product: only an empty page is null
+    buffer.index += ids.length;
+    buffer.position = last;
+    const drained = buffer.index >= buffer.page.productIds.length;
+    const exhausted = drained && buffer.page.exhausted;
+    if (drained) {
+      this.buffer = null;
+      if (!exhausted) this.readAhead(last, readPageSize(limit));
+    }
+    return {
+      afterProductId: afterId,
+      lastProductId: last,
+      events: ids.flatMap((id) => buffer.page.events.get(id) ?? []),
+      exhausted,
+    };
+  }
+
+  private pageAfter(afterId: number, size: number): Promise<ReadPage | null> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead?.after === afterId) return ahead.page;
+    return this.readPage(afterId, size);
+  }
+
+  private readAhead(afterId: number, size: number): void {
+    const page = this.readPage(afterId, size);
+    page.catch(() => undefined); // a failure surfaces when the page is asked for
+    this.ahead = { after: afterId, page };
+  }
+
+  /** One Odoo page, read between poll cycles; versions taken and published levels followed at read time. */
+  private readPage(afterId: number, size: number): Promise<ReadPage | null> {
     return this.capture.exclusiveRead(async ({ odoo, kits, state, readBatchSize }) => {
       const page = await readSnapshotPage({
         odoo,
         afterId,
-        limit,
+        limit: size,
         warehouses: this.sites,
         kitIds: kits.kitIds,
         readBatchSize,
       });
       const published = new Map<string, PublishedLevel>();
-      const events: LevelEventV1[] = [];
+      const events = new Map<number, LevelEventV1[]>();
       for (const { productId, warehouse, level, observedAt } of page?.levels ?? []) {
         published.set(levelKey(productId, warehouse), level);
-        events.push({
+        const list = events.get(productId) ?? [];
+        events.set(productId, list);
+        list.push({
           eventId: randomUUID(),
           productId,
           sku: level.sku,
@@ -99,13 +163,7 @@ export class SnapshotReader {
       }
       const update: StateUpdate = { cursors: new Map(), seen: new Map(), windowStart: new Map(), published };
       state.apply(update);
-      if (!page) return null;
-      return {
-        afterProductId: afterId,
-        lastProductId: page.lastProductId,
-        events,
-        exhausted: page.exhausted,
-      };
+      return page ? { productIds: page.productIds, events, exhausted: page.exhausted } : null;
     });
   }
 
