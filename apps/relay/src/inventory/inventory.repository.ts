@@ -35,7 +35,7 @@ upserted AS ( -- version guard: a level only moves forward, so duplicates and la
     version = excluded.version, observed_at = excluded.observed_at, correlation_id = excluded.correlation_id,
     updated_at = now()
     WHERE l.version < excluded.version
-  RETURNING l.warehouse, l.product_id, l.sku, l.on_hand, l.free, l.forecast, l.active
+  RETURNING l.tenant_id, l.agent_id, l.warehouse, l.product_id, l.sku, l.on_hand, l.free, l.forecast, l.active
 ),
 applied AS ( -- the events that became the current level
   SELECT n."eventId" FROM newest n JOIN upserted u ON u.warehouse = n.warehouse AND u.product_id = n."productId"
@@ -52,10 +52,14 @@ logged AS ( -- append-only; a redelivered event id inserts nothing
 changes AS ( -- a newer version with the same figures changes no channel quantity: no push for it
   SELECT u.sku, old.sku AS old_sku
     FROM upserted u
-    LEFT JOIN LATERAL ( -- one primary-key probe per changed row, never a scan of the agent's levels
+    LEFT JOIN LATERAL ( -- one primary-key probe per changed row, never a scan of the tenant's levels
+      -- The whole key comes from the upserted row, not from $1/$2: with statistics gathered before this tenant had
+      -- levels, a constant tenant_id looks like ~1 row and the planner would scan all of the tenant's levels for
+      -- every changed row. Column-to-column equality on the full primary key can only be a unique-index probe.
       SELECT s.product_id, s.sku, s.on_hand, s.free, s.forecast, s.active FROM stock_levels s
-       WHERE s.tenant_id = $1 AND s.agent_id = $2 AND s.warehouse = u.warehouse AND s.product_id = u.product_id
-       LIMIT 1 -- keeps the planner from flattening this into a hash join over every level of the agent
+       WHERE s.tenant_id = u.tenant_id AND s.agent_id = u.agent_id AND s.warehouse = u.warehouse
+         AND s.product_id = u.product_id
+       LIMIT 1 -- keeps the planner from flattening this into a hash join over the levels
     ) old ON true
    WHERE old.product_id IS NULL
       OR (old.sku, old.on_hand, old.free, old.forecast, old.active)

@@ -84,24 +84,33 @@ export class PushRepository {
    * needs no cursor and a listing changing all the time is pushed once per pass, not once per batch.
    */
   async selectDue(channel: PushChannelRow, passStart: Date, limit: number): Promise<DueListingRow[]> {
+    // The batch's ids first (ORDER BY + LIMIT on the partial index ix_listings_dirty), then the levels of
+    // just those: joined before the LIMIT, stale statistics after a bulk insert let the planner read and sort
+    // every due listing with its levels to keep one batch. Still one statement, so one snapshot.
     const rows = asRows(
       await this.db.query(
-        `SELECT l.id, l.sku, l.external_id, l.extra, l.rule_override, l.dirty_seq::text AS dirty_seq, l.dirty_since,
-                l.attempts, l.last_pushed_quantity, l.last_pushed_at, l.last_error, lv.levels
-           FROM listings l
+        `WITH due AS (
+           SELECT l.id, l.tenant_id, l.sku, l.external_id, l.extra, l.rule_override, l.dirty_seq, l.dirty_since,
+                  l.attempts, l.last_pushed_quantity, l.last_pushed_at, l.last_error
+             FROM listings l
+            WHERE l.channel_id = $1 AND l.tenant_id = $2
+              AND l.dirty_seq > l.pushed_seq
+              AND (l.dirty_since IS NULL OR l.dirty_since <= $3)
+              AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= $3)
+            ORDER BY l.dirty_since
+            LIMIT $4
+         )
+         SELECT d.id, d.sku, d.external_id, d.extra, d.rule_override, d.dirty_seq::text AS dirty_seq, d.dirty_since,
+                d.attempts, d.last_pushed_quantity, d.last_pushed_at, d.last_error, lv.levels
+           FROM due d
            LEFT JOIN LATERAL (
              SELECT json_agg(json_build_object('warehouse', s.warehouse, 'onHand', s.on_hand, 'free', s.free,
                       'forecast', s.forecast, 'active', s.active, 'observedAt', s.observed_at,
                       'correlationId', s.correlation_id)) AS levels
                FROM stock_levels s
-              WHERE s.tenant_id = l.tenant_id AND s.sku = l.sku
+              WHERE s.tenant_id = d.tenant_id AND s.sku = d.sku
            ) lv ON true
-          WHERE l.channel_id = $1 AND l.tenant_id = $2
-            AND l.dirty_seq > l.pushed_seq
-            AND (l.dirty_since IS NULL OR l.dirty_since <= $3)
-            AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= $3)
-          ORDER BY l.dirty_since
-          LIMIT $4`,
+          ORDER BY d.dirty_since`,
         [channel.id, channel.tenantId, passStart, limit],
       ),
     );
@@ -219,9 +228,15 @@ export class PushRepository {
           `UPDATE listings l
               SET attempts = r.attempts, next_attempt_at = now() + r.delay_ms * interval '1 millisecond',
                   last_error = r.error
-             FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, attempts int, delay_ms int, error text)
-            WHERE l.id = r.id AND l.channel_id = $1`,
-          [channel.id, JSON.stringify(retries)],
+             FROM unnest($2::uuid[], $3::int[], $4::int[], $5::text[]) AS r(id, attempts, delay_ms, error)
+            WHERE l.id = ANY ($2::uuid[]) AND l.id = r.id AND l.channel_id IS NOT DISTINCT FROM $1`, // as settle()
+          [
+            channel.id,
+            retries.map((r) => r.id),
+            retries.map((r) => r.attempts),
+            retries.map((r) => r.delay_ms),
+            retries.map((r) => r.error),
+          ],
         );
       if (log.length > 0)
         await tx.query(
@@ -238,7 +253,11 @@ export class PushRepository {
 
   /**
    * Marks listings as pushed up to the dirty_seq that was read (never the current one: a change that arrived
-   * meanwhile stays dirty, with a fresh dirty_since so it falls into the next pass).
+   * meanwhile stays dirty, with a fresh dirty_since so it falls into the next pass). Typed arrays, not
+   * jsonb_to_recordset (always estimated at 100 rows): the planner sees the real count and probes pk_listings
+   * instead of hashing every listing of the channel. The channel guard is written IS NOT DISTINCT FROM (same
+   * meaning: channel_id is NOT NULL) so no index can take it: with statistics from before the channel had
+   * listings, `channel_id = $1` looks like one row and the planner would scan the channel's listings per call.
    */
   private async settle(
     tx: EntityManager,
@@ -255,9 +274,16 @@ export class PushRepository {
               dirty_since = CASE WHEN l.dirty_seq > r.seq THEN now() ELSE NULL END,
               attempts = 0,
               next_attempt_at = NULL
-         FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, seq bigint, quantity int, pushed boolean, error text)
-        WHERE l.id = r.id AND l.channel_id = $1`,
-      [channel.id, JSON.stringify(rows)],
+         FROM unnest($2::uuid[], $3::bigint[], $4::int[], $5::boolean[], $6::text[]) AS r(id, seq, quantity, pushed, error)
+        WHERE l.id = ANY ($2::uuid[]) AND l.id = r.id AND l.channel_id IS NOT DISTINCT FROM $1`,
+      [
+        channel.id,
+        rows.map((r) => r.id),
+        rows.map((r) => r.seq),
+        rows.map((r) => r.quantity),
+        rows.map((r) => r.pushed),
+        rows.map((r) => r.error),
+      ],
     );
   }
 
