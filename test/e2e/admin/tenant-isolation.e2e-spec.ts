@@ -20,6 +20,7 @@ interface TenantResources {
   keyId: string;
   sku: string;
   eventId: string;
+  runId: string;
 }
 
 /** A body each route accepts, so a 404 can never be a 400 in disguise. Keyed by `METHOD /path/{template}`. */
@@ -60,6 +61,11 @@ const ROUTES: Record<string, BodyFor | null> = {
   [`GET ${T}/levels/{sku}`]: null,
   [`GET ${T}/events`]: null,
   [`GET ${T}/events/{eventId}/trace`]: null,
+  [`POST ${T}/reconciliation-runs`]: null,
+  [`GET ${T}/reconciliation-runs`]: null,
+  [`GET ${T}/reconciliation-runs/{runId}`]: null,
+  [`GET ${T}/reconciliation-settings`]: null,
+  [`PATCH ${T}/reconciliation-settings`]: () => ({ intervalMinutes: 5 }),
 };
 
 function shopifyChannel(name: string): Record<string, unknown> {
@@ -87,6 +93,7 @@ function fill(template: string, tenantId: string, ids: TenantResources): string 
     keyId: ids.keyId,
     sku: ids.sku,
     eventId: ids.eventId,
+    runId: ids.runId,
   };
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = values[name];
@@ -127,6 +134,12 @@ describe('admin API tenant isolation', () => {
     );
     const deadLetterId = dead.rows[0]?.id ?? '';
     const key = await admin.post<{ id: string }>(driver.path('/api-keys'), { name: `${tag}-key` });
+    // A finished run recorded directly: starting a real one would ask the (test) agent for a snapshot.
+    const run = await db.query<{ id: string }>(
+      `INSERT INTO reconciliation_runs (tenant_id, trigger, status, finished_at, duration_ms)
+         VALUES ($1, 'api', 'ok', now(), 1) RETURNING id`,
+      [tenantId],
+    );
     return {
       tenantId,
       agentId: agent.id,
@@ -136,6 +149,7 @@ describe('admin API tenant isolation', () => {
       keyId: key.id,
       sku,
       eventId,
+      runId: run.rows[0]?.id ?? '',
     };
   }
 
