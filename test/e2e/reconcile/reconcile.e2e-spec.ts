@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { Chain } from '../../support/chain';
+import { parsePrometheusText, valueOf, type Sample } from '../observability/prometheus-text';
 import { waitFor } from '../../support/wait-for';
 
 interface Run {
@@ -135,6 +136,9 @@ describe('reconciliation', () => {
     const teeSExpected = chain.shopifyQuantity('TEE-S');
     chain.shopify.setQuantity(teeS, 99);
 
+    const metrics = async (): Promise<Sample[]> =>
+      parsePrometheusText(await (await fetch(`${chain.relay.url}/metrics`)).text());
+    const before = await metrics();
     const first = await finished(await startRun());
     expect(first).toMatchObject({
       status: 'ok',
@@ -152,6 +156,17 @@ describe('reconciliation', () => {
       expect.objectContaining({ status: 'complete', attempts: 1, levels: 16 }),
     ]);
     expect(first.durationMs).toBeGreaterThan(0);
+
+    // The run's corrections are what operators see on /metrics.
+    const after = await metrics();
+    const delta = (where: string): number =>
+      (valueOf(after, 'relay_reconcile_corrections_total', { where }) ?? 0) -
+      (valueOf(before, 'relay_reconcile_corrections_total', { where }) ?? 0);
+    expect({ relay: delta('relay'), channel: delta('channel') }).toEqual({ relay: 3, channel: 1 });
+    expect(valueOf(after, 'relay_reconcile_corrections_ratio', { tenant: chain.tenantId })).toBeCloseTo(
+      first.correctionsRatio ?? -1,
+      6,
+    );
 
     const rows = await chain.converged();
     expect(rows.find((r) => r.sku === 'MUG-RED')).toEqual({ sku: 'MUG-RED', odoo: 7, shopify: 7 });
