@@ -136,7 +136,7 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
   const snapshots = new SnapshotStreamer({
     open: (correlationId) => SnapshotReader.open(captureService, correlationId),
     send: (frame) => uplink.send(frame),
-    save: () => state.save(),
+    save: () => state.flush(),
     logger,
   });
   uplink.on('snapshot', (reply) => snapshots.onReply(reply)).on('close', () => snapshots.onUplinkClose());

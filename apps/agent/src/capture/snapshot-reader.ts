@@ -3,6 +3,7 @@ import type { LevelEventV1 } from '@stockbridge/shared';
 import { levelKey, type PublishedLevel, type StateUpdate } from './capture-state.store';
 import type { ExclusiveReadContext } from './capture.service';
 import { listWarehouses, type Warehouse } from './level-reader';
+import { sameLevel } from './poll-cycle';
 import { readSnapshotPage } from './snapshot-pager';
 
 /** The part of CaptureService a snapshot needs: reads that never interleave with a poll cycle. */
@@ -132,10 +133,13 @@ export class SnapshotReader {
         kitIds: kits.kitIds,
         readBatchSize,
       });
-      const published = new Map<string, PublishedLevel>();
+      const published = new Map<string, PublishedLevel>(); // only what differs: an unchanged state is not saved
+      const read = new Set<string>();
       const events = new Map<number, LevelEventV1[]>();
       for (const { productId, warehouse, level, observedAt } of page?.levels ?? []) {
-        published.set(levelKey(productId, warehouse), level);
+        const key = levelKey(productId, warehouse);
+        read.add(key);
+        if (!sameLevel(state.published(productId, warehouse), level)) published.set(key, level);
         const list = events.get(productId) ?? [];
         events.set(productId, list);
         list.push({
@@ -148,7 +152,7 @@ export class SnapshotReader {
           free: level.free,
           forecast: level.forecast,
           active: true,
-          version: state.nextVersion(),
+          version: state.nextVersion(Date.now(), false),
           observedAt,
           correlationId: this.correlationId,
         });
@@ -158,11 +162,13 @@ export class SnapshotReader {
       for (const { productId, warehouse } of this.publishedBetween(afterId, until)) {
         const key = levelKey(productId, warehouse);
         const previous = state.published(productId, warehouse);
-        if (published.has(key) || !previous?.active) continue;
+        if (read.has(key) || !previous?.active) continue;
         published.set(key, { ...previous, onHand: 0, free: 0, forecast: 0, active: false });
       }
       const update: StateUpdate = { cursors: new Map(), seen: new Map(), windowStart: new Map(), published };
-      state.apply(update);
+      // Not marked for the next poll's save (a 100,000-product state is tens of MB): the streamer flushes once
+      // at the end. A crash before that forgets which levels the snapshot changed; the next snapshot finds them.
+      state.apply(update, false);
       return page ? { productIds: page.productIds, events, exhausted: page.exhausted } : null;
     });
   }
