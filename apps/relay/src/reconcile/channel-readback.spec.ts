@@ -67,8 +67,8 @@ describe('readBackChannel', () => {
     const marked: Remark[][] = [];
     return {
       marked,
-      page: (_c: string, _t: string, afterId: string | null, limit: number) =>
-        Promise.resolve(listings.filter((l) => afterId === null || l.id > afterId).slice(0, limit)),
+      page: (_c: string, _t: string, afterSku: string | null, limit: number) =>
+        Promise.resolve(listings.filter((l) => afterSku === null || l.sku > afterSku).slice(0, limit)),
       markForPush: (_c: string, remarks: readonly Remark[]) => {
         marked.push([...remarks]);
         return Promise.resolve(new Set(remarks.filter((r) => !changed.has(r.id)).map((r) => r.id)));

@@ -60,6 +60,8 @@ export interface ChannelReadbackInput {
   zeroResendBefore: Date;
   /** Listings per readQuantities call (the adapter splits it into API-sized requests). */
   pageSize: number;
+  /** Pages being judged at the same time (reads in flight against the channel). Default 1. */
+  concurrency?: number;
   signal: AbortSignal;
 }
 
@@ -100,50 +102,76 @@ export async function readBackChannel(
     examples: [],
   },
 ): Promise<ChannelReadbackResult> {
-  for (let afterId: string | null = null; ;) {
-    if (input.signal.aborted) throw new Error('reconciliation stopped');
-    const page = await input.repo.page(input.channelId, input.tenantId, afterId, input.pageSize);
-    const last = page.at(-1);
-    if (!last) return result;
-    afterId = last.id;
-    const desired = new Map(page.map((l) => [l.id, desiredQuantity(l, input.rule)]));
-    const targets: ListingTarget[] = page
-      .filter((l) => desired.get(l.id) !== null)
-      .map((l) => ({ listingId: l.id, sku: l.sku, externalId: l.externalId, extra: l.extra }));
-    if (targets.length > 0) {
-      const live = await readWithRetry(input.adapter, targets, input.signal);
-      const drift: Remark[] = [];
-      const zero: Remark[] = [];
-      for (const listing of page) {
-        const verdict = judge(
-          desired.get(listing.id) ?? null,
-          live.get(listing.id),
-          listing.lastPushedAt,
-          input.zeroResendBefore,
-        );
-        const remark = { id: listing.id, dirtySeq: listing.dirtySeq, pushedSeq: listing.pushedSeq };
-        switch (verdict.kind) {
-          case 'skip':
-            continue;
-          case 'drift':
-            drift.push(remark);
-            if (result.examples.length < 5)
-              result.examples.push(`${listing.sku}: shows ${verdict.live}, should show ${verdict.desired}`);
-            break;
-          case 'zero-resend':
-            zero.push(remark);
-            break;
-          case 'missing':
-            result.missing.push(listing.sku);
-            break;
-          case 'ok':
-            break;
-        }
-        result.listingsChecked++;
-      }
-      result.corrections += (await input.repo.markForPush(input.channelId, drift)).size;
-      result.zeroResends += (await input.repo.markForPush(input.channelId, zero)).size;
+  // Pages are read from the database one after the other and judged a few at a time: the channel's answer for
+  // one page overlaps the database work for the next.
+  const running = new Set<Promise<void>>();
+  const failures: unknown[] = [];
+  const judgePage = (page: ReadbackListing[]): void => {
+    const task = judgeAndMark(input, page, result)
+      .catch((err: unknown) => void failures.push(err))
+      .finally(() => running.delete(task));
+    running.add(task);
+  };
+  for (let afterSku: string | null = null; failures.length === 0;) {
+    if (input.signal.aborted) failures.push(new Error('reconciliation stopped'));
+    else {
+      const page = await input.repo.page(input.channelId, input.tenantId, afterSku, input.pageSize);
+      const last = page.at(-1);
+      if (!last) break;
+      afterSku = last.sku;
+      judgePage(page);
+      if (page.length < input.pageSize) break;
     }
-    if (page.length < input.pageSize) return result;
+    while (running.size >= (input.concurrency ?? 1)) await Promise.race(running);
   }
+  await Promise.all(running);
+  if (failures.length > 0) throw failures[0];
+  return result;
+}
+
+async function judgeAndMark(
+  input: ChannelReadbackInput,
+  page: ReadbackListing[],
+  result: ChannelReadbackResult,
+): Promise<void> {
+  const desired = new Map(page.map((l) => [l.id, desiredQuantity(l, input.rule)]));
+  const targets: ListingTarget[] = page
+    .filter((l) => desired.get(l.id) !== null)
+    .map((l) => ({ listingId: l.id, sku: l.sku, externalId: l.externalId, extra: l.extra }));
+  if (targets.length === 0) return;
+  const live = await readWithRetry(input.adapter, targets, input.signal);
+  const drift: Remark[] = [];
+  const zero: Remark[] = [];
+  for (const listing of page) {
+    const verdict = judge(
+      desired.get(listing.id) ?? null,
+      live.get(listing.id),
+      listing.lastPushedAt,
+      input.zeroResendBefore,
+    );
+    const remark = { id: listing.id, dirtySeq: listing.dirtySeq, pushedSeq: listing.pushedSeq };
+    switch (verdict.kind) {
+      case 'skip':
+        continue;
+      case 'drift':
+        drift.push(remark);
+        if (result.examples.length < 5)
+          result.examples.push(`${listing.sku}: shows ${verdict.live}, should show ${verdict.desired}`);
+        break;
+      case 'zero-resend':
+        zero.push(remark);
+        break;
+      case 'missing':
+        result.missing.push(listing.sku);
+        break;
+      case 'ok':
+        break;
+    }
+    result.listingsChecked++;
+  }
+  // Awaited first, then added: `x += await y` would read x before the wait and lose a concurrent page's count.
+  const corrected = await input.repo.markForPush(input.channelId, drift);
+  const resent = await input.repo.markForPush(input.channelId, zero);
+  result.corrections += corrected.size;
+  result.zeroResends += resent.size;
 }

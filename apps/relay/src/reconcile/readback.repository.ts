@@ -79,31 +79,47 @@ export interface Remark {
 export class ReadbackRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** A page of the channel's listings after `afterId` (keyset by id), each with every level of its SKU. */
+  /**
+   * A page of the channel's listings after the SKU `afterSku` (keyset on the (channel_id, sku) unique index: a
+   * range scan, never a sort of the whole channel), each with every level of its SKU. Two index scans rather
+   * than one join, so the plan stays the same for a tenant whose tables have no planner statistics yet.
+   */
   async page(
     channelId: string,
     tenantId: string,
-    afterId: string | null,
+    afterSku: string | null,
     limit: number,
   ): Promise<ReadbackListing[]> {
-    const rows = asRows(
+    const listings = asRows(
       await this.db.query(
         `SELECT l.id, l.sku, l.external_id, l.extra, l.rule_override, l.dirty_seq::text AS dirty_seq,
-                l.pushed_seq::text AS pushed_seq, l.last_pushed_at, lv.levels
-           FROM listings l
-           LEFT JOIN LATERAL (
-             SELECT json_agg(json_build_object('warehouse', s.warehouse, 'onHand', s.on_hand, 'free', s.free,
-                      'forecast', s.forecast, 'active', s.active)) AS levels
-               FROM stock_levels s
-              WHERE s.tenant_id = l.tenant_id AND s.sku = l.sku
-           ) lv ON true
-          WHERE l.channel_id = $1 AND l.tenant_id = $2 AND ($3::uuid IS NULL OR l.id > $3::uuid)
-          ORDER BY l.id
-          LIMIT $4`,
-        [channelId, tenantId, afterId, limit],
+                l.pushed_seq::text AS pushed_seq, l.last_pushed_at
+           FROM (SELECT * FROM listings WHERE channel_id = $1 AND ($3::text IS NULL OR sku > $3::text)
+                  ORDER BY sku LIMIT $4) l -- only uq_listings_channel_sku serves this: no plan scans the channel
+          WHERE l.tenant_id = $2
+          ORDER BY l.sku`,
+        [channelId, tenantId, afterSku, limit],
       ),
     );
-    return rows.map(parseReadbackRow);
+    const skus = [...new Set(listings.flatMap((l) => (isRecord(l) && isText(l['sku']) ? [l['sku']] : [])))];
+    const levels = new Map<string, unknown[]>();
+    if (skus.length > 0)
+      for (const row of asRows(
+        await this.db.query(
+          `SELECT s.sku, s.warehouse, s.on_hand::float8 AS "onHand", s.free::float8 AS free,
+                  s.forecast::float8 AS forecast, s.active
+             FROM stock_levels s WHERE s.tenant_id = $1 AND s.sku = ANY ($2::text[])`,
+          [tenantId, skus],
+        ),
+      )) {
+        if (!isRecord(row) || !isText(row['sku'])) continue;
+        const list = levels.get(row['sku']) ?? [];
+        levels.set(row['sku'], list);
+        list.push(row);
+      }
+    return listings.map((l) =>
+      parseReadbackRow(isRecord(l) ? { ...l, levels: levels.get(String(l['sku'])) ?? [] } : l),
+    );
   }
 
   /**

@@ -38,8 +38,9 @@ const WAIT_POLL_MS = 200;
 const MAX_SNAPSHOT_ATTEMPTS = 20;
 /** Listings per read-back page (adapters split a page into API-sized requests). */
 const READBACK_PAGE = 500;
-/** Channels of one tenant read back at the same time. */
+/** Channels of one tenant read back at the same time, and pages of one channel in flight. */
 const READBACK_CONCURRENCY = 3;
+const READBACK_PAGES_IN_FLIGHT = 8;
 const ABANDONED = 'the relay instance running it stopped before it finished';
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -293,9 +294,9 @@ export class ReconcileService implements BeforeApplicationShutdown {
       (await apply(absent.map((a) => absentEvent(a, snapshot, run.id))));
     outcome.relayCorrections += corrections;
     outcome.levelsChecked += staged + absent.length;
+    const listedProducts = await this.snapshots.distinctStagedProducts(snapshot.id);
     outcome.productsChecked +=
-      (await this.snapshots.distinctStagedProducts(snapshot.id)) +
-      new Set(absent.filter((a) => !a.productListed).map((a) => a.productId)).size;
+      listedProducts + new Set(absent.filter((a) => !a.productListed).map((a) => a.productId)).size;
     if (corrections > 0)
       this.logger.log(
         `reconciliation run ${run.id}: ${who}: ${corrections} relay level(s) corrected from Odoo ` +
@@ -347,6 +348,7 @@ export class ReconcileService implements BeforeApplicationShutdown {
           repo: this.readback,
           zeroResendBefore,
           pageSize: READBACK_PAGE,
+          concurrency: READBACK_PAGES_IN_FLIGHT,
           signal,
         },
         result,
