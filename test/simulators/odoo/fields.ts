@@ -60,7 +60,17 @@ export function datetimeToString(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+// A domain compares every row with the same constant: parse it once, not once per row (100k-row searches).
+let lastParsed: { value: string; ms: number | null } | undefined;
+
 export function parseDatetime(value: string): number | null {
+  if (lastParsed?.value === value) return lastParsed.ms;
+  const ms = parseDatetimeUncached(value);
+  lastParsed = { value, ms };
+  return ms;
+}
+
+function parseDatetimeUncached(value: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/.exec(value);
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0'] = m;
