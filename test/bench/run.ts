@@ -4,6 +4,7 @@ import { prepareServices, type BenchServices } from './bench-env';
 import { machineInfo, renderTable, writeResults, type ScenarioReport } from './bench-report';
 import { CHANNEL_LABELS, type ChannelLabel } from './channel-backlogs';
 import { pushDrainScenario } from './push-drain.bench';
+import { reconcileScenario } from './reconcile.bench';
 import { relayIngestScenario } from './relay-ingest.bench';
 import { syncLatencyScenario } from './sync-latency.bench';
 
@@ -15,7 +16,7 @@ import { syncLatencyScenario } from './sync-latency.bench';
 const RESULTS_DIR = resolve(__dirname, '../../../bench-results'); // dist/test/bench -> repository root
 
 const USAGE = `usage: npm run bench -- [--only <scenario>[,<scenario>]] [--quick] [--channels <channel>,...]
-  scenarios: push-drain, relay-ingest, sync-latency (default: all, in this order)
+  scenarios: push-drain, relay-ingest, sync-latency, reconcile (default: all, in this order)
   --quick     smaller sizes (a smoke run; its numbers are not representative)
   --channels  push-drain only: ${CHANNEL_LABELS.join(', ')}`;
 
@@ -134,6 +135,7 @@ async function main(): Promise<number> {
     pushDrainScenario(args.channels ? { channels: args.channels } : {}),
     relayIngestScenario,
     syncLatencyScenario,
+    reconcileScenario,
   ];
   const unknown = (args.only ?? []).filter((name) => !all.some((s) => s.name === name));
   if (unknown.length > 0) {
