@@ -22,16 +22,20 @@ export function search(env: Env, modelName: string, domain: unknown, options: Se
   const companyRule =
     model.fields['company_id'] && isStored(model.fields['company_id']) && env.uid !== SUPERUSER_ID;
   const order = parseOrder(model, options.order || model.order);
+  const offset = options.offset ?? 0;
+  const end = options.limit ? offset + options.limit : undefined;
+  // The store keeps rows in id order (ids only grow): "order id asc" with a limit can stop at the limit, as
+  // PostgreSQL's walk of the primary key does, instead of matching and sorting the whole table every page.
+  const inIdOrder = order.length === 1 && order[0]?.name === 'id' && !order[0].desc;
   const found: Row[] = [];
   for (const row of env.store.rows(modelName)) {
     if (activeTest && row['active'] !== true) continue;
     const company = row['company_id'];
     if (companyRule && typeof company === 'number' && !companies.has(company)) continue;
     if (matches(env, model, row, node)) found.push(row);
+    if (inIdOrder && end !== undefined && found.length >= end) break;
   }
-  const sorted = sortRows(env, model, found, order);
-  const offset = options.offset ?? 0;
-  const end = options.limit ? offset + options.limit : undefined;
+  const sorted = inIdOrder ? found : sortRows(env, model, found, order);
   return sorted.slice(offset, end).map((row) => row.id);
 }
 

@@ -17,6 +17,7 @@ export class Store {
       this.indexes.set(model, new Map(fields.map((field) => [field, new Map<number, Set<number>>()])));
   }
 
+  /** In id order: ids only grow, and an undone removal puts its row back in place. */
   rows(model: string): IterableIterator<Row> {
     return this.table(model).values();
   }
@@ -62,7 +63,13 @@ export class Store {
     const row = this.table(model).get(id);
     if (!row) return;
     this.drop(model, id);
-    this.journal?.push(() => this.put(model, row));
+    this.journal?.push(() => {
+      this.put(model, row);
+      const table = this.table(model);
+      const inOrder = [...table].sort(([a], [b]) => a - b);
+      table.clear();
+      for (const [rowId, r] of inOrder) table.set(rowId, r);
+    });
   }
 
   /** Runs `fn` atomically: on a throw every change made inside is undone. Nested calls join the outer one. */
