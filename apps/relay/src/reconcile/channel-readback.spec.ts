@@ -134,4 +134,34 @@ describe('readBackChannel', () => {
     expect(denied.reads).toHaveLength(1);
     expect(partial.listingsChecked).toBe(0);
   });
+
+  it('with pages in flight, never more reads at once than allowed, and the counts of every page add up', async () => {
+    const listings = Array.from({ length: 40 }, (_, i) => listing(String(i).padStart(2, '0'), 5));
+    const shows = Object.fromEntries(listings.map((l, i) => [l.id, i % 4 === 0 ? 1 : 5]));
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const slow = new FakeAdapter(shows);
+    const read = slow.readQuantities.bind(slow);
+    slow.readQuantities = async (targets) => {
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return read(targets);
+    };
+    const repo = repoOf(listings);
+    const result = await readBackChannel({ ...input(slow, repo, 3), concurrency: 4 });
+    expect(mostInFlight).toBe(4);
+    expect(slow.reads.flat().sort()).toEqual(listings.map((l) => l.id)); // each listing read once
+    expect(result).toMatchObject({ listingsChecked: 40, corrections: 10, zeroResends: 0 });
+  });
+
+  it('with pages in flight, a failed read stops the paging and is what the run reports', async () => {
+    const listings = Array.from({ length: 40 }, (_, i) => listing(String(i).padStart(2, '0'), 5));
+    const adapter = new FakeAdapter({});
+    adapter.failures.push(new ChannelCallError('auth', 'Invalid API key or access token'));
+    const repo = repoOf(listings);
+    const reading = readBackChannel({ ...input(adapter, repo, 2), concurrency: 3 });
+    await expect(reading).rejects.toThrow('Invalid API key');
+    expect(adapter.reads.length).toBeLessThanOrEqual(3); // the pages already in flight, no more
+  });
 });
