@@ -3,6 +3,8 @@ import { Client } from 'pg';
 import { CredentialsCipher } from '../../../apps/relay/src/channels/credentials.cipher';
 import { startRelay, type RunningRelay } from '../../../apps/relay/src/relay';
 import { AdminClient } from '../../support/admin-client';
+import { connectAgent } from '../../support/agent-socket';
+import { waitFor } from '../../support/wait-for';
 
 const ADMIN_API_KEY = 'relay-e2e-admin-key-abcdefghijkl';
 const RELAY_SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
@@ -176,14 +178,79 @@ describe('admin REST API /api/v1', () => {
         revokedAt: null,
         status: { connected: false, lastSeenAt: null, outboxDepth: 0, agentVersion: null, odooVersion: null },
       });
-      const list = await admin.get<Array<Record<string, unknown>>>(`/api/v1/tenants/${tenantId}/agents`);
-      expect(list.map((a) => a['id'])).toContain(created.id);
+      const list = await admin.get<{ items: Array<Record<string, unknown>> }>(
+        `/api/v1/tenants/${tenantId}/agents`,
+      );
+      expect(list.items.map((a) => a['id'])).toContain(created.id);
       expect(JSON.stringify(list)).not.toContain(created.token);
       const { rows } = await db.query<{ token_hash: string }>('SELECT token_hash FROM agents WHERE id = $1', [
         created.id,
       ]);
       expect(rows[0]?.token_hash).toBe(createHash('sha256').update(created.token).digest('hex'));
       expect((await admin.request('GET', `/api/v1/tenants/${tenantId}/agents/${tenantId}`)).status).toBe(404);
+    });
+  });
+
+  describe('paging and filters', () => {
+    type Page = { items: Array<{ id: string; name: string }>; nextOffset: number | null };
+    const names = (page: Page): string[] => page.items.map((item) => item.name);
+
+    it('pages agents and filters them by revoked and connected', async () => {
+      const tenant = (await admin.post<{ id: string }>('/api/v1/tenants', { name: 'paging' })).id;
+      const path = `/api/v1/tenants/${tenant}/agents`;
+      const created: Array<{ id: string; token: string }> = [];
+      for (const name of ['online', 'idle', 'gone'])
+        created.push(await admin.post<{ id: string; token: string }>(path, { name }));
+      const [first, , third] = created;
+      if (!first || !third) throw new Error('agents not created');
+      await admin.post(`${path}/${third.id}/revoke`, {});
+      const socket = await connectAgent(`${relay.url.replace(/^http/, 'ws')}/agent`, first.token);
+      try {
+        await waitFor(
+          'the agent shown as connected',
+          async () =>
+            (await admin.get<{ status: { connected: boolean } }>(`${path}/${first.id}`)).status.connected,
+        );
+        const page1 = await admin.get<Page>(`${path}?limit=2`);
+        expect([names(page1), page1.nextOffset]).toEqual([['online', 'idle'], 2]);
+        const page2 = await admin.get<Page>(`${path}?limit=2&offset=2`);
+        expect([names(page2), page2.nextOffset]).toEqual([['gone'], null]);
+        expect(names(await admin.get<Page>(`${path}?revoked=true`))).toEqual(['gone']);
+        expect(names(await admin.get<Page>(`${path}?revoked=false`))).toEqual(['online', 'idle']);
+        expect(names(await admin.get<Page>(`${path}?connected=true`))).toEqual(['online']);
+        expect(names(await admin.get<Page>(`${path}?connected=false`))).toEqual(['idle', 'gone']);
+      } finally {
+        socket.ws.close();
+      }
+      const bad = await admin.request<ErrorBody>('GET', `${path}?connected=yes&limit=0`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details?.join(' ')).toMatch(/connected/);
+      expect(bad.body.error.details?.join(' ')).toMatch(/limit/);
+    });
+
+    it('pages channels and filters them by kind and paused', async () => {
+      const tenant = (await admin.post<{ id: string }>('/api/v1/tenants', { name: 'paging' })).id;
+      const path = `/api/v1/tenants/${tenant}/channels`;
+      await admin.post(path, shopifyChannel({ name: 'shop one' }));
+      const running = await admin.post<{ id: string }>(path, shopifyChannel({ name: 'shop two' }));
+      await admin.post(path, {
+        name: 'hook',
+        kind: 'webhook',
+        config: { url: 'https://hooks.example.com/stock' },
+        credentials: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+        paused: true,
+      });
+      // No listings behind it, so resuming pushes nothing.
+      await admin.post(`${path}/${running.id}/resume`, {});
+      const page1 = await admin.get<Page>(`${path}?limit=2`);
+      expect([names(page1), page1.nextOffset]).toEqual([['shop one', 'shop two'], 2]);
+      expect(names(await admin.get<Page>(`${path}?limit=2&offset=2`))).toEqual(['hook']);
+      expect(names(await admin.get<Page>(`${path}?kind=shopify`))).toEqual(['shop one', 'shop two']);
+      expect(names(await admin.get<Page>(`${path}?paused=false`))).toEqual(['shop two']);
+      expect(names(await admin.get<Page>(`${path}?kind=webhook&paused=true`))).toEqual(['hook']);
+      const bad = await admin.request<ErrorBody>('GET', `${path}?kind=etsy`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details?.join(' ')).toMatch(/kind/);
     });
   });
 

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../common/auth/tenant.decorator';
 import { AgentsService } from './agents.service';
 import {
   CreateAgentDto,
+  ListAgentsQueryDto,
   toAgentResponse,
+  type AgentPageDto,
   type AgentResponseDto,
   type CreatedAgentResponseDto,
 } from './dto/agent.dto';
@@ -21,8 +23,9 @@ export class AgentsAdminController {
   }
 
   @Get()
-  async list(@Tenant() tenantId: string): Promise<AgentResponseDto[]> {
-    return (await this.agents.list(tenantId)).map((a) => toAgentResponse(a));
+  async list(@Tenant() tenantId: string, @Query() q: ListAgentsQueryDto): Promise<AgentPageDto> {
+    const { items, nextOffset } = await this.agents.page(tenantId, q);
+    return { items: items.map((a) => toAgentResponse(a)), nextOffset };
   }
 
   @Get(':agentId')

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AgentStatusV1 } from '@stockbridge/shared';
 import { DataSource, IsNull } from 'typeorm';
 import { isUuid } from '../tenants/tenants.repository';
-import type { AgentRef } from './agent-ref';
+import { AGENT_STALE_AFTER_MS, type AgentRef } from './agent-ref';
 import { AgentEntity } from './entities/agent.entity';
 
 @Injectable()
@@ -19,6 +19,30 @@ export class AgentsRepository {
 
   list(tenantId: string): Promise<AgentEntity[]> {
     return this.repo.find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** One more row than `limit`, so the caller can tell whether another page follows. */
+  page(
+    tenantId: string,
+    filter: { revoked?: boolean; connected?: boolean },
+    window: { limit: number; offset: number },
+  ): Promise<AgentEntity[]> {
+    const q = this.repo
+      .createQueryBuilder('a')
+      .where('a.tenant_id = :tenantId', { tenantId })
+      .orderBy('a.created_at', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .offset(window.offset)
+      .limit(window.limit + 1);
+    if (filter.revoked === true) q.andWhere('a.revoked_at IS NOT NULL');
+    if (filter.revoked === false) q.andWhere('a.revoked_at IS NULL');
+    // The same test as the response's status.connected: a flag alone outlives a relay instance that crashed.
+    const live = `(a.connected AND a.revoked_at IS NULL
+      AND COALESCE(a.last_seen_at > now() - make_interval(secs => :staleSeconds), false))`;
+    const staleSeconds = AGENT_STALE_AFTER_MS / 1000;
+    if (filter.connected === true) q.andWhere(live, { staleSeconds });
+    if (filter.connected === false) q.andWhere(`NOT ${live}`, { staleSeconds });
+    return q.getMany();
   }
 
   findOne(tenantId: string, id: string): Promise<AgentEntity | null> {

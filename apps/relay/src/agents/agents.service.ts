@@ -3,9 +3,12 @@ import { CloseCode, type AgentStatusV1 } from '@stockbridge/shared';
 import { DomainError } from '../common/errors/domain-error';
 import { AgentSessions } from '../gateway/agent-sessions.service';
 import type { AgentRef } from './agent-ref';
+import type { ListAgentsQueryDto } from './dto/agent.dto';
 import { generateAgentToken, hashAgentToken, looksLikeAgentToken } from './agent-token';
 import { AgentsRepository } from './agents.repository';
 import type { AgentEntity } from './entities/agent.entity';
+
+const DEFAULT_PAGE_SIZE = 100;
 
 @Injectable()
 export class AgentsService {
@@ -20,8 +23,23 @@ export class AgentsService {
     return { agent: await this.agents.create(tenantId, name, hash, prefix), token };
   }
 
+  /** Every agent of the tenant, unpaged: for the relay's own use (reconciliation asks each for a snapshot). */
   list(tenantId: string): Promise<AgentEntity[]> {
     return this.agents.list(tenantId);
+  }
+
+  async page(
+    tenantId: string,
+    q: ListAgentsQueryDto,
+  ): Promise<{ items: AgentEntity[]; nextOffset: number | null }> {
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    const offset = q.offset ?? 0;
+    const rows = await this.agents.page(
+      tenantId,
+      { revoked: q.revoked, connected: q.connected },
+      { limit, offset },
+    );
+    return { items: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };
   }
 
   async get(tenantId: string, agentId: string): Promise<AgentEntity> {

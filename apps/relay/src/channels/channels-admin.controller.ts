@@ -4,8 +4,10 @@ import { Tenant } from '../common/auth/tenant.decorator';
 import { ChannelsService, type ConnectionTestResult } from './channels.service';
 import {
   CreateChannelDto,
+  ListChannelsQueryDto,
   toChannelResponse,
   UpdateChannelDto,
+  type ChannelPageDto,
   type ChannelResponseDto,
 } from './dto/channel.dto';
 import {
@@ -32,8 +34,9 @@ export class ChannelsAdminController {
   }
 
   @Get()
-  async list(@Tenant() tenantId: string): Promise<ChannelResponseDto[]> {
-    return (await this.channels.list(tenantId)).map(toChannelResponse);
+  async list(@Tenant() tenantId: string, @Query() q: ListChannelsQueryDto): Promise<ChannelPageDto> {
+    const { items, nextOffset } = await this.channels.page(tenantId, q);
+    return { items: items.map(toChannelResponse), nextOffset };
   }
 
   @Get(':channelId')

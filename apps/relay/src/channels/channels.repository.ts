@@ -41,6 +41,25 @@ export class ChannelsRepository {
       .find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** One more row than `limit`, so the caller can tell whether another page follows. */
+  page(
+    tenantId: string,
+    filter: { kind?: ChannelKind; paused?: boolean },
+    window: { limit: number; offset: number },
+  ): Promise<ChannelEntity[]> {
+    const q = this.db
+      .getRepository(ChannelEntity)
+      .createQueryBuilder('c')
+      .where('c.tenant_id = :tenantId', { tenantId })
+      .orderBy('c.created_at', 'ASC')
+      .addOrderBy('c.id', 'ASC')
+      .offset(window.offset)
+      .limit(window.limit + 1);
+    if (filter.kind !== undefined) q.andWhere('c.kind = :kind', { kind: filter.kind });
+    if (filter.paused !== undefined) q.andWhere('c.paused = :paused', { paused: filter.paused });
+    return q.getMany();
+  }
+
   findOne(
     tenantId: string,
     id: string,

@@ -8,8 +8,10 @@ import { checkChannelConfig, checkChannelCredentials, checkWithAdapter } from '.
 import { ChannelsRepository, type ChannelChanges } from './channels.repository';
 import { CredentialsCipher, CredentialsDecryptError } from './credentials.cipher';
 import { ruleFields } from './dto/channel-rule.dto';
-import type { CreateChannelDto, UpdateChannelDto } from './dto/channel.dto';
+import type { CreateChannelDto, ListChannelsQueryDto, UpdateChannelDto } from './dto/channel.dto';
 import type { ChannelEntity } from './entities/channel.entity';
+
+const DEFAULT_PAGE_SIZE = 100;
 
 /** `kind` is the adapter's ChannelErrorKind, or `config` when the adapter refused the stored settings. */
 export type ConnectionTestResult =
@@ -65,8 +67,19 @@ export class ChannelsService {
     });
   }
 
+  /** Every channel of the tenant, unpaged: for the relay's own use (reconciliation reads each back). */
   list(tenantId: string): Promise<ChannelEntity[]> {
     return this.channels.list(tenantId);
+  }
+
+  async page(
+    tenantId: string,
+    q: ListChannelsQueryDto,
+  ): Promise<{ items: ChannelEntity[]; nextOffset: number | null }> {
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    const offset = q.offset ?? 0;
+    const rows = await this.channels.page(tenantId, { kind: q.kind, paused: q.paused }, { limit, offset });
+    return { items: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };
   }
 
   async get(tenantId: string, channelId: string): Promise<ChannelEntity> {

@@ -1,9 +1,26 @@
-import { IsString, Length } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { QueryBoolean } from '../../common/paging/query-boolean';
 import { AGENT_STALE_AFTER_MS } from '../agent-ref';
 import type { AgentEntity } from '../entities/agent.entity';
 
 export class CreateAgentDto {
   @IsString() @Length(1, 200) name!: string;
+}
+
+/** `?limit&offset`, filters `revoked=true|false` and `connected=true|false` (connected as `status.connected`). */
+export class ListAgentsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional() @IsOptional() @QueryBoolean() @IsBoolean() revoked?: boolean;
+  @ApiPropertyOptional() @IsOptional() @QueryBoolean() @IsBoolean() connected?: boolean;
 }
 
 export interface AgentResponseDto {
@@ -24,6 +41,11 @@ export interface AgentResponseDto {
 
 export interface CreatedAgentResponseDto extends AgentResponseDto {
   token: string;
+}
+
+export interface AgentPageDto {
+  items: AgentResponseDto[];
+  nextOffset: number | null;
 }
 
 /** `connected` also needs a recent sign of life: a relay instance that crashed never cleared its flag. */

@@ -1,6 +1,19 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChannelRule } from '@stockbridge/shared';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { QueryBoolean } from '../../common/paging/query-boolean';
 import { CHANNEL_KINDS, type ChannelKind } from '../adapters/channel-adapter';
 import type { ChannelEntity } from '../entities/channel.entity';
 import { ChannelRuleDto } from './channel-rule.dto';
@@ -23,6 +36,20 @@ export class UpdateChannelDto {
   @IsOptional() @IsBoolean() paused?: boolean;
 }
 
+/** `?limit&offset`, filters `kind` and `paused=true|false`. */
+export class ListChannelsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional({ enum: CHANNEL_KINDS }) @IsOptional() @IsIn(CHANNEL_KINDS) kind?: ChannelKind;
+  @ApiPropertyOptional() @IsOptional() @QueryBoolean() @IsBoolean() paused?: boolean;
+}
+
 export interface ChannelResponseDto {
   id: string;
   tenantId: string;
@@ -33,6 +60,11 @@ export interface ChannelResponseDto {
   paused: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface ChannelPageDto {
+  items: ChannelResponseDto[];
+  nextOffset: number | null;
 }
 
 /** Deliberately no credentials field: they never leave the relay once stored. */
