@@ -6,6 +6,7 @@ import { waitFor } from '../../support/wait-for';
 interface Run {
   id: string;
   trigger: string;
+  startedAt: string;
   status: 'running' | 'ok' | 'failed';
   durationMs: number | null;
   productsChecked: number;
@@ -191,6 +192,19 @@ describe('reconciliation', () => {
       `${runsPath()}?limit=1&cursor=${encodeURIComponent(page.nextCursor ?? '')}`,
     );
     expect(next.items.map((r) => r.id)).toEqual([first.id]);
+    const ids = async (query: string): Promise<string[]> =>
+      (await chain.admin.get<{ items: Run[] }>(`${runsPath()}?${query}`)).items.map((r) => r.id);
+    expect(await ids('trigger=api&status=ok')).toEqual([second.id, first.id]);
+    expect(await ids('status=failed')).toEqual([]);
+    expect(await ids('trigger=schedule')).toEqual([]);
+    expect(await ids(`from=${encodeURIComponent(second.startedAt)}`)).toEqual([second.id]);
+    expect(await ids(`to=${encodeURIComponent(second.startedAt)}`)).toEqual([first.id]);
+    const bad = await chain.admin.request<{ error: { details?: string[] } }>(
+      'GET',
+      `${runsPath()}?status=done`,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details?.join(' ')).toMatch(/status/);
   });
 
   it('a snapshot cut by a dropped connection resumes after what the relay stored and ends correct', async () => {

@@ -40,7 +40,11 @@ export class ReconcileAdminService {
   ): Promise<{ items: ReconciliationRunEntity[]; nextCursor: string | null }> {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const before = q.cursor === undefined ? null : decodeCursor(q.cursor, parseKey);
-    const rows = await this.runs.page(tenantId, { limit, before });
+    const rows = await this.runs.page(
+      tenantId,
+      { status: q.status, trigger: q.trigger, from: q.from, to: q.to },
+      { limit, before },
+    );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {

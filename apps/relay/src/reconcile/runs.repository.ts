@@ -137,6 +137,7 @@ export class RunsRepository {
   /** Newest first by (started_at, id); one row more than `limit`, so the caller knows a next page exists. */
   page(
     tenantId: string,
+    filter: { status?: RunStatus; trigger?: RunTrigger; from?: Date; to?: Date },
     window: { limit: number; before: { startedAt: string; id: string } | null },
   ): Promise<ReconciliationRunEntity[]> {
     const q = this.db
@@ -148,6 +149,10 @@ export class RunsRepository {
       .limit(window.limit + 1);
     if (window.before)
       q.andWhere('(r.started_at, r.id) < (:startedAt::timestamptz, :id::uuid)', window.before);
+    if (filter.status !== undefined) q.andWhere('r.status = :status', { status: filter.status });
+    if (filter.trigger !== undefined) q.andWhere('r.trigger = :trigger', { trigger: filter.trigger });
+    if (filter.from !== undefined) q.andWhere('r.started_at >= :from', { from: filter.from });
+    if (filter.to !== undefined) q.andWhere('r.started_at < :to', { to: filter.to });
     return q.getMany();
   }
 

@@ -1,18 +1,31 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import {
   MAX_RECONCILE_INTERVAL_MINUTES,
   MAX_ZERO_RESEND_AGE_MINUTES,
 } from '../entities/reconciliation-settings.entity';
-import type { ReconciliationRunEntity, RunStatus, RunTrigger } from '../entities/reconciliation-run.entity';
+import {
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  type ReconciliationRunEntity,
+  type RunStatus,
+  type RunTrigger,
+} from '../entities/reconciliation-run.entity';
 import type { SnapshotRow } from '../snapshots.repository';
 import type { ReconcileSettings } from '../runs.repository';
 
-/** Newest first: `?limit&cursor` (the cursor comes from the previous page's nextCursor). */
+/**
+ * Newest first: `?limit&cursor` (the cursor comes from the previous page's nextCursor), filters `status`, `trigger`
+ * and `from`/`to` on the start time.
+ */
 export class ListRunsQueryDto {
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 1024) cursor?: string;
+  @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
+  @ApiPropertyOptional({ enum: RUN_TRIGGERS }) @IsOptional() @IsIn(RUN_TRIGGERS) trigger?: RunTrigger;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate() from?: Date;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate() to?: Date;
 }
 
 export class UpdateReconcileSettingsDto {
