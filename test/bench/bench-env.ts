@@ -133,6 +133,15 @@ export async function startBenchRelay(
   env: Record<string, string> = {},
 ): Promise<BenchRelay> {
   const adminKey = randomBytes(24).toString('hex');
+  // The channels of earlier scenarios stay in the database while their simulators are gone: paused, so this
+  // relay's push workers leave them alone and the scenario measures only its own work.
+  const db = new Client({ connectionString: services.databaseUrl });
+  await db.connect();
+  try {
+    await db.query('UPDATE channels SET paused = true WHERE NOT paused');
+  } finally {
+    await db.end();
+  }
   const relay = await startRelay({
     port: 0,
     env: {
