@@ -59,10 +59,9 @@ describe('a stock change in Odoo reaches Shopify', () => {
     await chain.odooClient.adjustInventory('MUG-RED', 'WH2', 5);
     await chain.converged();
     const levels = await waitFor('both warehouse levels at the relay', async () => {
-      const body = await chain.admin.get<
-        { items: Array<{ warehouse: string; free: number }> } | Array<{ warehouse: string; free: number }>
-      >(`/api/v1/tenants/${chain.tenantId}/levels?sku=MUG-RED`);
-      const items = Array.isArray(body) ? body : body.items;
+      const { items } = await chain.admin.get<{ items: Array<{ warehouse: string; free: number }> }>(
+        `/api/v1/tenants/${chain.tenantId}/levels?sku=MUG-RED`,
+      );
       const byWarehouse = Object.fromEntries(items.map((l) => [l.warehouse, Number(l.free)]));
       return byWarehouse['WH'] === 7 && byWarehouse['WH2'] === 5 ? byWarehouse : undefined;
     });

@@ -81,11 +81,9 @@ describe('nothing is lost when links break', () => {
         WH2: (await chain.odooClient.quantities(sku, 'WH2')).free_qty,
       };
       await waitFor(`relay levels of ${sku}`, async () => {
-        const body = await chain.admin.get<
-          | { items: Array<{ warehouse: string; free: number | string }> }
-          | Array<{ warehouse: string; free: number | string }>
-        >(`/api/v1/tenants/${chain.tenantId}/levels?sku=${sku}`);
-        const items = Array.isArray(body) ? body : body.items;
+        const { items } = await chain.admin.get<{
+          items: Array<{ warehouse: string; free: number | string }>;
+        }>(`/api/v1/tenants/${chain.tenantId}/levels?sku=${sku}`);
         const byWarehouse = Object.fromEntries(items.map((l) => [l.warehouse, Number(l.free)]));
         return byWarehouse['WH'] === expected.WH && (byWarehouse['WH2'] ?? 0) === expected.WH2
           ? true

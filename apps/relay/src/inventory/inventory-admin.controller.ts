@@ -1,13 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../common/auth/tenant.decorator';
-import {
-  LevelsQueryDto,
-  toLevelResponse,
-  type LevelDetailDto,
-  type LevelPageDto,
-  type LevelsResponseDto,
-} from './dto/levels.dto';
+import { LevelsQueryDto, toLevelResponse, type LevelDetailDto, type LevelPageDto } from './dto/levels.dto';
 import { InventoryService } from './inventory.service';
 import { LevelAuditService } from './level-audit.service';
 
@@ -19,16 +13,8 @@ export class InventoryAdminController {
     private readonly audit: LevelAuditService,
   ) {}
 
-  /** `?sku=X`: that SKU's levels; otherwise a page of all levels (filters skuPrefix, warehouse). */
   @Get()
-  async list(
-    @Tenant() tenantId: string,
-    @Query() q: LevelsQueryDto,
-  ): Promise<LevelsResponseDto | LevelPageDto> {
-    if (q.sku !== undefined) {
-      const levels = await this.inventory.getLevelsBySku(tenantId, q.sku);
-      return { sku: q.sku, items: levels.map(toLevelResponse) };
-    }
+  async list(@Tenant() tenantId: string, @Query() q: LevelsQueryDto): Promise<LevelPageDto> {
     const { items, nextOffset } = await this.audit.pageLevels(tenantId, q);
     return { items: items.map(toLevelResponse), nextOffset };
   }

@@ -46,7 +46,7 @@ export class LevelAuditRepository {
   /** One row more than `limit`, ordered by SKU, warehouse, agent, product. */
   pageLevels(
     tenantId: string,
-    filter: { skuPrefix?: string; warehouse?: string },
+    filter: { sku?: string; skuPrefix?: string; warehouse?: string },
     window: { limit: number; offset: number },
   ): Promise<StockLevelEntity[]> {
     const q = this.db
@@ -59,6 +59,7 @@ export class LevelAuditRepository {
       .addOrderBy('s.product_id', 'ASC')
       .offset(window.offset)
       .limit(window.limit + 1);
+    if (filter.sku !== undefined) q.andWhere('s.sku = :sku', { sku: filter.sku });
     if (filter.skuPrefix !== undefined)
       q.andWhere(`s.sku LIKE :prefix || '%' ESCAPE '\\'`, { prefix: escapeLike(filter.skuPrefix) });
     if (filter.warehouse !== undefined)

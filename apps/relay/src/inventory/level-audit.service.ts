@@ -36,7 +36,7 @@ export class LevelAuditService {
     const offset = q.offset ?? 0;
     const rows = await this.audit.pageLevels(
       tenantId,
-      { skuPrefix: q.skuPrefix, warehouse: q.warehouse },
+      { sku: q.sku, skuPrefix: q.skuPrefix, warehouse: q.warehouse },
       { limit, offset },
     );
     return { items: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };

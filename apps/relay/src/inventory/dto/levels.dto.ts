@@ -5,8 +5,8 @@ import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { StockLevelEntity } from '../entities/stock-level.entity';
 
 /**
- * `?sku=X`: the levels of that SKU (`{sku, items}`, as before; GET /levels/:sku adds the channels). Without `sku`:
- * a page of every level, filters `skuPrefix` and `warehouse`, `?limit&offset`.
+ * A page of levels, `?limit&offset`, filters `sku` (exact), `skuPrefix` and `warehouse`. GET /levels/:sku adds, for
+ * one SKU, what each channel should show and was last sent.
  */
 export class LevelsQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) sku?: string;
@@ -29,11 +29,6 @@ export interface LevelResponseDto {
   version: number;
   observedAt: string;
   updatedAt: string;
-}
-
-export interface LevelsResponseDto {
-  sku: string;
-  items: LevelResponseDto[]; // one per agent (site) and warehouse
 }
 
 export interface LevelPageDto {
