@@ -1,7 +1,7 @@
 import { register } from 'prom-client';
 import { CredentialsCipher } from '../../../apps/relay/src/channels/credentials.cipher';
 import { ChannelNudger } from '../../../apps/relay/src/push/channel-nudger';
-import { PushService } from '../../../apps/relay/src/push/push.service';
+import { DeadLettersService } from '../../../apps/relay/src/push/dead-letters.service';
 import type { RunningRelay } from '../../../apps/relay/src/relay';
 import { startShopifySimulator, type ShopifySimulator } from '../../simulators/shopify/shopify-simulator';
 import { waitFor } from '../../support/wait-for';
@@ -295,11 +295,15 @@ describe('push pipeline → Shopify', () => {
       channelId,
       new CredentialsCipher(RELAY_SECRET_KEY).encrypt({ accessToken: sim.accessToken }),
     ]);
-    const push = relay.app.get(PushService);
-    expect(await push.replayDeadLetter(tenantId, letter?.id ?? '')).toBe(true);
+    const letters = relay.app.get(DeadLettersService);
+    expect(await letters.replayOne(tenantId, letter?.id ?? '')).toMatchObject({
+      replayedAt: expect.any(Date),
+    });
     await waitFor('the current quantity pushed', () => sim.quantityOf(item) === 12);
     expect(sim.history(item)).toEqual([12]);
-    expect(await push.replayDeadLetter(tenantId, letter?.id ?? '')).toBe(false); // once only
+    await expect(letters.replayOne(tenantId, letter?.id ?? '')).rejects.toMatchObject({
+      code: 'DEAD_LETTER_CLOSED', // once only
+    });
     const { rows } = await fx.db.query<{ replayed: boolean }>(
       `SELECT replayed_at IS NOT NULL AS replayed FROM dead_letters WHERE id = $1`,
       [letter?.id],

@@ -35,11 +35,6 @@ const INT_MAX = 2_147_483_647;
 const toInt = (ms: number | null): number | null =>
   ms === null ? null : Math.min(INT_MAX, Math.max(0, Math.round(ms)));
 const asRows = (result: unknown): unknown[] => (Array.isArray(result) ? (result as unknown[]) : []);
-/** TypeORM answers UPDATE/DELETE ... RETURNING with [rows, rowCount]. */
-const returnedRows = (result: unknown): unknown[] => {
-  const [rows, count] = asRows(result);
-  return Array.isArray(rows) && typeof count === 'number' ? (rows as unknown[]) : [];
-};
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 
 /**
@@ -411,34 +406,5 @@ export class PushRepository {
       if (isRecord(r) && CHANNEL_KINDS.includes(r['kind'] as ChannelKind) && typeof r['n'] === 'number')
         open.set(r['kind'] as ChannelKind, r['n']);
     return open;
-  }
-
-  /**
-   * Replays a dead letter: its listing becomes dirty again with fresh attempts, so the CURRENT desired quantity
-   * is pushed (not the one that failed). Returns the channel to nudge, or null when there is no open dead letter
-   * with this id for this tenant (already replayed or discarded, or its listing is gone).
-   */
-  async replayDeadLetter(tenantId: string, deadLetterId: string): Promise<string | null> {
-    return this.db.transaction(async (tx) => {
-      const [letter] = returnedRows(
-        await tx.query(
-          `UPDATE dead_letters SET replayed_at = now()
-            WHERE id = $1 AND tenant_id = $2 AND replayed_at IS NULL AND discarded_at IS NULL
-            RETURNING channel_id, listing_id`,
-          [deadLetterId, tenantId],
-        ),
-      );
-      if (!isRecord(letter)) return null;
-      const touched = returnedRows(
-        await tx.query(
-          `UPDATE listings SET dirty_seq = dirty_seq + 1, dirty_since = COALESCE(dirty_since, now()), attempts = 0,
-                  next_attempt_at = NULL
-            WHERE id = $1 AND tenant_id = $2 RETURNING id`,
-          [letter['listing_id'], tenantId],
-        ),
-      );
-      if (touched.length === 0) throw new Error(`dead letter ${deadLetterId}: its listing no longer exists`);
-      return String(letter['channel_id']);
-    });
   }
 }

@@ -121,14 +121,6 @@ export class PushService
     }
   }
 
-  /** Replays a dead letter (admin): its listing is pushed again with the CURRENT desired quantity. */
-  async replayDeadLetter(tenantId: string, deadLetterId: string): Promise<boolean> {
-    const channelId = await this.repo.replayDeadLetter(tenantId, deadLetterId);
-    if (channelId === null) return false;
-    await this.nudge([channelId]);
-    return true;
-  }
-
   // ---- lifecycle --------------------------------------------------------------------------------------------
 
   /** /readyz names the broker: the push connection's own state, no extra connection per probe. */
