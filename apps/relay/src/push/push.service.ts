@@ -9,6 +9,7 @@ import {
 import { backoffDelay } from '@stockbridge/shared';
 import type { ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CHANNEL_ADAPTER_FACTORY, type ChannelAdapterFactory } from '../channels/adapters/adapter-factory';
 import { CredentialsCipher } from '../channels/credentials.cipher';
@@ -47,7 +48,8 @@ export class PushService
   private readonly lanes = new Map<string, ChannelLane>();
   private readonly limiter = new RateLimiter();
   private readonly worker: PushWorker;
-  private readonly stopping = new AbortController();
+  /** Every channel lane waits on it (rate-limit and backoff sleeps): one listener per channel is no leak. */
+  private readonly stopping = withoutListenerLimit(new AbortController());
   /** channelId -> when the earliest delayed nudge we published comes back (ms epoch). */
   private readonly scheduled = new Map<string, number>();
   private broker: PushBroker | null = null;
@@ -333,4 +335,9 @@ function redact(url: string): string {
   } catch {
     return '(unparseable AMQP_URL)';
   }
+}
+
+function withoutListenerLimit(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
