@@ -3,9 +3,9 @@ import { CloseCode, type AgentStatusV1 } from '@stockbridge/shared';
 import { DomainError } from '../common/errors/domain-error';
 import { AgentSessions } from '../gateway/agent-sessions.service';
 import type { AgentRef } from './agent-ref';
-import type { ListAgentsQueryDto } from './dto/agent.dto';
 import { generateAgentToken, hashAgentToken, looksLikeAgentToken } from './agent-token';
 import { AgentsRepository } from './agents.repository';
+import type { ListAgentsQueryDto } from './dto/agent.dto';
 import type { AgentEntity } from './entities/agent.entity';
 
 const DEFAULT_PAGE_SIZE = 100;
