@@ -150,6 +150,7 @@ export async function startAgent(env: AgentEnv, overrides: AgentOverrides = {}):
     ? createHintHandler(env.AGENT_HINT_SECRET, () => captureService.requestPoll('hint'))
     : null;
 
+  rabbit.on('up', () => captureService.outboxAvailable());
   rabbit.start();
   let server: HealthServer;
   try {

@@ -280,6 +280,27 @@ describe('CaptureService against a JSON-RPC Odoo 17', () => {
     expect(logger.lines.map((l) => l.msg)).toContain('capture recovered: stock levels are published again');
   });
 
+  it('retries a poll that could not publish as soon as the outbox is back, not after its back-off', async () => {
+    sink.failWith = new Error('the outbox cannot take levels now: RabbitMQ: not connected yet');
+    const cycles: Array<string | null> = [];
+    const capture = service({
+      pollIntervalMs: 60_000, // a retry would otherwise wait a minute or more
+      onCycle: (c) => cycles.push(c.error === null ? null : (c.error as Error).name),
+    });
+    capture.outboxAvailable(); // nothing failed yet: no extra poll
+    capture.start();
+    while (cycles.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(cycles).toEqual(['PublishError']);
+    sink.failWith = null;
+    capture.outboxAvailable();
+    while (cycles.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(cycles).toEqual(['PublishError', null]);
+    expect(sink.take().length).toBeGreaterThan(0); // the first poll's levels, published
+    capture.outboxAvailable(); // the last poll succeeded: no extra poll
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cycles).toHaveLength(2);
+  });
+
   it('reports every cycle to onCycle with its duration, outcome, levels and correlation id', async () => {
     const cycles: CycleReport[] = [];
     const versions: string[] = [];

@@ -4,7 +4,7 @@ import type { OdooClient } from '../odoo/odoo.client';
 import type { StateStore } from './capture-state.store';
 import { KitMap } from './kit-map';
 import type { LevelSink } from './level-sink';
-import { runPollCycle } from './poll-cycle';
+import { PublishError, runPollCycle } from './poll-cycle';
 
 /** pino-compatible. */
 export interface CaptureLogger {
@@ -83,6 +83,8 @@ export class CaptureService {
   private cycleRunning = false;
   private pollQueued: string | null = null;
   private failures = 0;
+  /** The last cycle read Odoo but could not hand its levels to the outbox. */
+  private waitingForOutbox = false;
   private lastErrorKey: string | null = null;
   private lastErrorWasOdoo = false;
   private downSince: number | null = null;
@@ -139,6 +141,15 @@ export class CaptureService {
       return;
     }
     this.schedule(0, reason);
+  }
+
+  /**
+   * The outbox (RabbitMQ) is connected again. A cycle that failed only because it could not publish runs now
+   * rather than after its back-off, which grows from the poll interval: after a broker restart, or when the first
+   * poll beat the first connection, levels would otherwise wait a whole interval or more.
+   */
+  outboxAvailable(): void {
+    if (this.waitingForOutbox) this.requestPoll('outbox');
   }
 
   /** Runs one cycle now (after a running one), rejecting with its error. */
@@ -320,6 +331,7 @@ export class CaptureService {
 
   private failed(err: unknown): void {
     this.failures++;
+    this.waitingForOutbox = err instanceof PublishError;
     this.downSince ??= Date.now();
     const message = err instanceof Error ? err.message : String(err);
     const kind = err instanceof OdooError ? err.kind : err instanceof Error ? err.name : 'error';
@@ -334,6 +346,7 @@ export class CaptureService {
   }
 
   private succeeded(): void {
+    this.waitingForOutbox = false;
     this.current.lastSuccessAt = new Date();
     this.current.lastError = null;
     if (this.lastErrorKey !== null) {
