@@ -12,6 +12,7 @@ import { InventoryModule } from './inventory/inventory.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PushModule } from './push/push.module';
 import { ReconcileModule } from './reconcile/reconcile.module';
+import { RetentionModule } from './retention/retention.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 /**
@@ -37,6 +38,7 @@ export class AppModule {
         PushModule,
         GatewayModule,
         ReconcileModule,
+        RetentionModule,
       ],
     };
   }

@@ -38,6 +38,15 @@ describe('validateRelayEnv', () => {
     );
   });
 
+  it('keeps the logs 30 days by default, forever with RETENTION_DAYS=0, and names a bad value', () => {
+    expect(validateRelayEnv(VALID)).toMatchObject({ RETENTION_DAYS: 30, RETENTION_TICK_MS: 3_600_000 });
+    expect(validateRelayEnv({ ...VALID, RETENTION_DAYS: '0' }).RETENTION_DAYS).toBe(0);
+    expect(errorOf({ ...VALID, RETENTION_DAYS: '-1' })).toContain(
+      'RETENTION_DAYS: expected 0 (keep forever)',
+    );
+    expect(errorOf({ ...VALID, RETENTION_DAYS: 'a month' })).toContain('expected a whole number of days');
+  });
+
   it('treats empty strings as unset', () => {
     expect(validateRelayEnv({ ...VALID, RELAY_PORT: '', LOG_LEVEL: '' })).toMatchObject({
       RELAY_PORT: 3000,

@@ -110,6 +110,19 @@ export class RelayEnv {
   @Max(5000, { message: 'PUSH_COALESCE_MS: expected at most 5000' })
   PUSH_COALESCE_MS = 200;
 
+  /** Days the append-only logs (level events, deliveries) are kept; 0 keeps them forever. */
+  @Type(() => Number)
+  @IsInt({ message: 'RETENTION_DAYS: expected a whole number of days' })
+  @Min(0, { message: 'RETENTION_DAYS: expected 0 (keep forever) or more' })
+  @Max(3650, { message: 'RETENTION_DAYS: expected at most 3650' })
+  RETENTION_DAYS = 30;
+
+  /** How often an instance trims the logs to RETENTION_DAYS; 0 turns its trimming off. */
+  @Type(() => Number)
+  @IsInt({ message: 'RETENTION_TICK_MS: expected an integer (ms)' })
+  @Min(0, { message: 'RETENTION_TICK_MS: expected 0 (off) or more' })
+  RETENTION_TICK_MS = 3_600_000;
+
   // Reconciliation settings (RECONCILE_*): the scheduler and the snapshots asked of agents.
   /** How often each instance looks for tenants due a scheduled reconciliation; 0 turns its scheduler off. */
   @Type(() => Number)
