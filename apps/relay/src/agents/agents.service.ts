@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { CloseCode, type AgentStatusV1 } from '@stockbridge/shared';
 import { DomainError } from '../common/errors/domain-error';
+import { offsetPage, type OffsetPage } from '../common/paging/offset-page';
 import { AgentSessions } from '../gateway/agent-sessions.service';
 import type { AgentRef } from './agent-ref';
 import { generateAgentToken, hashAgentToken, looksLikeAgentToken } from './agent-token';
 import { AgentsRepository } from './agents.repository';
 import type { ListAgentsQueryDto } from './dto/agent.dto';
 import type { AgentEntity } from './entities/agent.entity';
-
-const DEFAULT_PAGE_SIZE = 100;
 
 @Injectable()
 export class AgentsService {
@@ -28,18 +27,10 @@ export class AgentsService {
     return this.agents.list(tenantId);
   }
 
-  async page(
-    tenantId: string,
-    q: ListAgentsQueryDto,
-  ): Promise<{ items: AgentEntity[]; nextOffset: number | null }> {
-    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const offset = q.offset ?? 0;
-    const rows = await this.agents.page(
-      tenantId,
-      { revoked: q.revoked, connected: q.connected },
-      { limit, offset },
+  page(tenantId: string, q: ListAgentsQueryDto): Promise<OffsetPage<AgentEntity>> {
+    return offsetPage(q, (window) =>
+      this.agents.page(tenantId, { revoked: q.revoked, connected: q.connected }, window),
     );
-    return { items: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };
   }
 
   async get(tenantId: string, agentId: string): Promise<AgentEntity> {

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
+import { offsetPage, type OffsetPage } from '../common/paging/offset-page';
 import { generateApiKey, hashApiKey, looksLikeApiKey } from './api-key-secret';
 import { ApiKeysRepository } from './api-keys.repository';
 import type { ListApiKeysQueryDto } from './dto/api-key.dto';
 import type { ApiKeyEntity } from './entities/api-key.entity';
-
-const DEFAULT_PAGE_SIZE = 100;
 
 @Injectable()
 export class ApiKeysService {
@@ -17,14 +16,8 @@ export class ApiKeysService {
     return { apiKey: await this.keys.create(tenantId, name, hash, prefix), key };
   }
 
-  async page(
-    tenantId: string,
-    q: ListApiKeysQueryDto,
-  ): Promise<{ items: ApiKeyEntity[]; nextOffset: number | null }> {
-    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const offset = q.offset ?? 0;
-    const rows = await this.keys.page(tenantId, { revoked: q.revoked }, { limit, offset });
-    return { items: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };
+  page(tenantId: string, q: ListApiKeysQueryDto): Promise<OffsetPage<ApiKeyEntity>> {
+    return offsetPage(q, (window) => this.keys.page(tenantId, { revoked: q.revoked }, window));
   }
 
   async get(tenantId: string, keyId: string): Promise<ApiKeyEntity> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_RULE, resolveRule } from '@stockbridge/shared';
 import { DomainError } from '../common/errors/domain-error';
+import { offsetPage, type OffsetPage } from '../common/paging/offset-page';
 import { ChannelNudger } from '../push/channel-nudger';
 import { CHANNEL_ADAPTER_FACTORY, type ChannelAdapterFactory } from './adapters/adapter-factory';
 import { ChannelCallError, type ChannelConnection } from './adapters/channel-adapter';
@@ -10,8 +11,6 @@ import { CredentialsCipher, CredentialsDecryptError } from './credentials.cipher
 import { ruleFields } from './dto/channel-rule.dto';
 import type { CreateChannelDto, ListChannelsQueryDto, UpdateChannelDto } from './dto/channel.dto';
 import type { ChannelEntity } from './entities/channel.entity';
-
-const DEFAULT_PAGE_SIZE = 100;
 
 /** `kind` is the adapter's ChannelErrorKind, or `config` when the adapter refused the stored settings. */
 export type ConnectionTestResult =
@@ -72,14 +71,10 @@ export class ChannelsService {
     return this.channels.list(tenantId);
   }
 
-  async page(
-    tenantId: string,
-    q: ListChannelsQueryDto,
-  ): Promise<{ items: ChannelEntity[]; nextOffset: number | null }> {
-    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const offset = q.offset ?? 0;
-    const rows = await this.channels.page(tenantId, { kind: q.kind, paused: q.paused }, { limit, offset });
-    return { items: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };
+  page(tenantId: string, q: ListChannelsQueryDto): Promise<OffsetPage<ChannelEntity>> {
+    return offsetPage(q, (window) =>
+      this.channels.page(tenantId, { kind: q.kind, paused: q.paused }, window),
+    );
   }
 
   async get(tenantId: string, channelId: string): Promise<ChannelEntity> {

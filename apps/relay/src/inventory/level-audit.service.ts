@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { channelQuantity, resolveRule, type WarehouseQuantities } from '@stockbridge/shared';
 import { DomainError } from '../common/errors/domain-error';
 import { assertOneWayToPage, decodeCursor, encodeCursor } from '../common/paging/cursor';
+import { DEFAULT_PAGE_SIZE, offsetPage, type OffsetPage } from '../common/paging/offset-page';
 import { parseChannelRule, parseRuleOverride } from '../push/push-rows';
 import type { ListEventsQueryDto } from './dto/events.dto';
 import type { ChannelLevelDto, LevelsQueryDto } from './dto/levels.dto';
@@ -9,7 +10,6 @@ import type { LevelEventEntity } from './entities/level-event.entity';
 import type { StockLevelEntity } from './entities/stock-level.entity';
 import { LevelAuditRepository, type ListingOfSku, type TracedDelivery } from './level-audit.repository';
 
-const DEFAULT_PAGE_SIZE = 100;
 const TRACE_DELIVERIES_PER_CHANNEL = 20;
 
 const parseIdKey = (v: readonly unknown[]): string | null =>
@@ -28,18 +28,10 @@ const quantitiesOf = (l: StockLevelEntity): WarehouseQuantities => ({
 export class LevelAuditService {
   constructor(private readonly audit: LevelAuditRepository) {}
 
-  async pageLevels(
-    tenantId: string,
-    q: LevelsQueryDto,
-  ): Promise<{ items: StockLevelEntity[]; nextOffset: number | null }> {
-    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const offset = q.offset ?? 0;
-    const rows = await this.audit.pageLevels(
-      tenantId,
-      { sku: q.sku, skuPrefix: q.skuPrefix, warehouse: q.warehouse },
-      { limit, offset },
+  pageLevels(tenantId: string, q: LevelsQueryDto): Promise<OffsetPage<StockLevelEntity>> {
+    return offsetPage(q, (window) =>
+      this.audit.pageLevels(tenantId, { sku: q.sku, skuPrefix: q.skuPrefix, warehouse: q.warehouse }, window),
     );
-    return { items: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };
   }
 
   /** Per listing of the SKU: the quantity the push would send now (same rule code as the push) and the last push. */

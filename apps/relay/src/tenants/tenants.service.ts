@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
+import { offsetPage, type OffsetPage } from '../common/paging/offset-page';
 import type { ListTenantsQueryDto } from './dto/tenant.dto';
 import type { TenantEntity } from './entities/tenant.entity';
 import { TenantsRepository } from './tenants.repository';
@@ -12,11 +13,8 @@ export class TenantsService {
     return this.tenants.create(name);
   }
 
-  async page(q: ListTenantsQueryDto): Promise<{ items: TenantEntity[]; nextOffset: number | null }> {
-    const limit = q.limit ?? 100;
-    const offset = q.offset ?? 0;
-    const rows = await this.tenants.page({ name: q.name }, { limit, offset });
-    return { items: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };
+  page(q: ListTenantsQueryDto): Promise<OffsetPage<TenantEntity>> {
+    return offsetPage(q, (window) => this.tenants.page({ name: q.name }, window));
   }
 
   async get(id: string): Promise<TenantEntity> {

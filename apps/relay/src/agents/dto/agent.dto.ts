@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+import { OffsetPageQueryDto } from '../../common/paging/offset-page';
 import { QueryBoolean } from '../../common/paging/query-boolean';
 import { AGENT_STALE_AFTER_MS } from '../agent-ref';
 import type { AgentEntity } from '../entities/agent.entity';
@@ -10,15 +10,7 @@ export class CreateAgentDto {
 }
 
 /** `?limit&offset`, filters `revoked=true|false` and `connected=true|false` (connected as `status.connected`). */
-export class ListAgentsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+export class ListAgentsQueryDto extends OffsetPageQueryDto {
   @ApiPropertyOptional() @IsOptional() @QueryBoolean() @IsBoolean() revoked?: boolean;
   @ApiPropertyOptional() @IsOptional() @QueryBoolean() @IsBoolean() connected?: boolean;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+import { OffsetPageQueryDto } from '../../common/paging/offset-page';
 import { QueryBoolean } from '../../common/paging/query-boolean';
 import type { ApiKeyEntity } from '../entities/api-key.entity';
 
@@ -9,9 +9,7 @@ export class CreateApiKeyDto {
 }
 
 /** `?limit&offset`, filter `revoked=true|false`. */
-export class ListApiKeysQueryDto {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+export class ListApiKeysQueryDto extends OffsetPageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @QueryBoolean()

@@ -1,18 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChannelRule } from '@stockbridge/shared';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { OffsetPageQueryDto } from '../../common/paging/offset-page';
 import { QueryBoolean } from '../../common/paging/query-boolean';
 import { CHANNEL_KINDS, type ChannelKind } from '../adapters/channel-adapter';
 import type { ChannelEntity } from '../entities/channel.entity';
@@ -37,15 +27,7 @@ export class UpdateChannelDto {
 }
 
 /** `?limit&offset`, filters `kind` and `paused=true|false`. */
-export class ListChannelsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+export class ListChannelsQueryDto extends OffsetPageQueryDto {
   @ApiPropertyOptional({ enum: CHANNEL_KINDS }) @IsOptional() @IsIn(CHANNEL_KINDS) kind?: ChannelKind;
   @ApiPropertyOptional() @IsOptional() @QueryBoolean() @IsBoolean() paused?: boolean;
 }

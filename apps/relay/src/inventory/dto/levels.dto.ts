@@ -1,19 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChannelRule } from '@stockbridge/shared';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { OffsetPageQueryDto } from '../../common/paging/offset-page';
 import type { StockLevelEntity } from '../entities/stock-level.entity';
 
 /**
  * A page of levels, `?limit&offset`, filters `sku` (exact), `skuPrefix` and `warehouse`. GET /levels/:sku adds, for
  * one SKU, what each channel should show and was last sent.
  */
-export class LevelsQueryDto {
+export class LevelsQueryDto extends OffsetPageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) sku?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) skuPrefix?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) warehouse?: string;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
 }
 
 export interface LevelResponseDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { OffsetPageQueryDto } from '../../common/paging/offset-page';
 import type { TenantEntity } from '../entities/tenant.entity';
 
 export class CreateTenantDto {
@@ -8,9 +8,7 @@ export class CreateTenantDto {
 }
 
 /** `?limit&offset`, filter `name` (substring, any case). */
-export class ListTenantsQueryDto {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+export class ListTenantsQueryDto extends OffsetPageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
 }
 
