@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     if (chain.odooSim) await simulatedChanges(chain);
     else await watchRealOdoo(chain, Number(process.env['DEMO_WATCH_SECONDS'] ?? 60));
     out();
+    await reconciliation(chain);
+    out();
     await finalTable(chain);
   } finally {
     await chain.stop();
@@ -107,6 +109,49 @@ async function simulatedChanges(chain: Chain): Promise<void> {
       `  ${i + 1}. ${step.label.padEnd(64)} Shopify ${arrow.padEnd(18)} ${latency === null ? 'NOT ARRIVED in 30 s' : `in ${latency} ms`}`,
     );
   }
+}
+
+interface RunView {
+  status: string;
+  durationMs: number | null;
+  productsChecked: number;
+  listingsChecked: number;
+  relayCorrections: number;
+  channelCorrections: Record<string, number>;
+  correctionsRatio: number | null;
+}
+
+/** What real time cannot see (a quantity edited by hand on Shopify), put right by a run started through the API. */
+async function reconciliation(chain: Chain): Promise<void> {
+  const sku = chain.skus[0] ?? '';
+  const should = chain.shopifyQuantity(sku) ?? 0;
+  const item = chain.shopify.itemIdBySku(sku);
+  if (item === undefined) throw new Error(`the Shopify simulator has no item for ${sku}`);
+  chain.shopify.setQuantity(item, should + 40);
+  out(
+    `Reconciliation: ${sku} edited by hand on Shopify (${should} → ${should + 40}), a run started through the API`,
+  );
+  const started = Date.now();
+  const runs = `/api/v1/tenants/${chain.tenantId}/reconciliation-runs`;
+  const { id } = await chain.admin.post<{ id: string }>(runs, {});
+  let run = await chain.admin.get<RunView>(`${runs}/${id}`);
+  while (run.status === 'running' && Date.now() - started < 120_000) {
+    await pause(100);
+    run = await chain.admin.get<RunView>(`${runs}/${id}`);
+  }
+  const fixed = Object.values(run.channelCorrections).reduce((a, b) => a + b, 0);
+  const ratio = run.correctionsRatio === null ? 'n/a' : `${(run.correctionsRatio * 100).toFixed(1)} %`;
+  out(
+    `  run ${run.status} in ${run.durationMs ?? '?'} ms: ${run.productsChecked} products and ${run.listingsChecked} ` +
+      `listings checked, ${run.relayCorrections} relay and ${fixed} channel correction(s), corrections ratio ${ratio}`,
+  );
+  const latency = await timeUntil(() => chain.shopifyQuantity(sku) === should, 30_000);
+  out(
+    latency === null
+      ? `  ✘ Shopify ${sku} still shows ${chain.shopifyQuantity(sku) ?? '–'}`
+      : `  Shopify ${sku} back to ${should}, ${Date.now() - started} ms after the run started`,
+  );
+  if (latency === null) process.exitCode = 1;
 }
 
 async function watchRealOdoo(chain: Chain, seconds: number): Promise<void> {
