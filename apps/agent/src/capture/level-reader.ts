@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { LevelEventV1 } from '@stockbridge/shared';
 import { OdooError } from '../odoo/odoo-error';
 import type { OdooClient, OdooRecord } from '../odoo/odoo.client';
 import type { PublishedLevel } from './capture-state.store';
@@ -43,6 +45,25 @@ export interface ObservedLevel {
   level: PublishedLevel;
   /** When the read that produced it was sent (ISO). */
   observedAt: string;
+}
+
+/** The event that tells the relay about a level read from Odoo (a poll's change or a snapshot's line). */
+export function levelEvent(observed: ObservedLevel, version: number, correlationId: string): LevelEventV1 {
+  const { productId, warehouse, level, observedAt } = observed;
+  return {
+    eventId: randomUUID(),
+    productId,
+    sku: level.sku,
+    barcode: level.barcode,
+    warehouse,
+    onHand: level.onHand,
+    free: level.free,
+    forecast: level.forecast,
+    active: level.active,
+    version,
+    observedAt,
+    correlationId,
+  };
 }
 
 const ZERO = { onHand: 0, free: 0, forecast: 0 } as const;

@@ -4,7 +4,7 @@ import type { OdooClient } from '../odoo/odoo.client';
 import { levelKey, type PublishedLevel, type StateStore, type StateUpdate } from './capture-state.store';
 import { FEED_CONTEXT, many2oneId, readChanges, SIGNAL_MODELS, type FeedResult } from './change-feed';
 import { chunks, KitMap } from './kit-map';
-import { listWarehouses, readLevels } from './level-reader';
+import { levelEvent, listWarehouses, readLevels } from './level-reader';
 import type { LevelSink } from './level-sink';
 
 export interface CycleSettings {
@@ -144,23 +144,11 @@ export async function runPollCycle(input: CycleInput): Promise<CycleOutcome> {
       (id, wh) => state.published(id, wh),
     );
     odooCalls += read.calls;
-    for (const { productId, warehouse, level, observedAt } of read.levels) {
+    for (const observed of read.levels) {
+      const { productId, warehouse, level } = observed;
       if (sameLevel(state.published(productId, warehouse), level)) continue;
       published.set(levelKey(productId, warehouse), level);
-      events.push({
-        eventId: randomUUID(),
-        productId,
-        sku: level.sku,
-        barcode: level.barcode,
-        warehouse,
-        onHand: level.onHand,
-        free: level.free,
-        forecast: level.forecast,
-        active: level.active,
-        version: state.nextVersion(now()),
-        observedAt,
-        correlationId,
-      });
+      events.push(levelEvent(observed, state.nextVersion(now()), correlationId));
     }
   }
 

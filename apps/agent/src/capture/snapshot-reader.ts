@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { LevelEventV1 } from '@stockbridge/shared';
 import { levelKey, type PublishedLevel, type StateUpdate } from './capture-state.store';
 import type { ExclusiveReadContext } from './capture.service';
-import { listWarehouses, type Warehouse } from './level-reader';
+import { levelEvent, listWarehouses, type Warehouse } from './level-reader';
 import { sameLevel } from './poll-cycle';
 import { readSnapshotPage } from './snapshot-pager';
 
@@ -136,26 +135,14 @@ export class SnapshotReader {
       const published = new Map<string, PublishedLevel>(); // only what differs: an unchanged state is not saved
       const read = new Set<string>();
       const events = new Map<number, LevelEventV1[]>();
-      for (const { productId, warehouse, level, observedAt } of page?.levels ?? []) {
+      for (const observed of page?.levels ?? []) {
+        const { productId, warehouse, level } = observed;
         const key = levelKey(productId, warehouse);
         read.add(key);
         if (!sameLevel(state.published(productId, warehouse), level)) published.set(key, level);
         const list = events.get(productId) ?? [];
         events.set(productId, list);
-        list.push({
-          eventId: randomUUID(),
-          productId,
-          sku: level.sku,
-          barcode: level.barcode,
-          warehouse,
-          onHand: level.onHand,
-          free: level.free,
-          forecast: level.forecast,
-          active: true,
-          version: state.nextVersion(Date.now(), false),
-          observedAt,
-          correlationId: this.correlationId,
-        });
+        list.push(levelEvent(observed, state.nextVersion(Date.now(), false), this.correlationId));
       }
       // Published levels in the range this page covers that Odoo no longer lists: archived, deleted, untracked.
       const until = page && !page.exhausted ? page.lastProductId : Number.MAX_SAFE_INTEGER;
