@@ -3,25 +3,17 @@ import { Client } from 'pg';
 import { startRelay, type RunningRelay } from '../../../apps/relay/src/relay';
 import { AdminClient } from '../../support/admin-client';
 import { connectAgent, type AgentSocketClient, type RelayMessage } from '../../support/agent-socket';
+import { levelEvent } from '../../support/level-events';
 import { waitFor } from '../../support/wait-for';
 
 const ADMIN_API_KEY = 'reconcile-e2e-admin-key-0123456789';
 const RELAY_SECRET_KEY = Buffer.alloc(32, 5).toString('base64');
 
 let n = 0;
+/** A level event with the version the test needs (the snapshot's guard compares versions). */
 const level = (productId: number, version: number, free: number, warehouse = 'WH'): LevelEventV1 => ({
-  eventId: `snap-${Date.now().toString(36)}-${++n}`,
-  productId,
-  sku: `P-${productId}`,
-  barcode: null,
-  warehouse,
-  onHand: free,
-  free,
-  forecast: free,
-  active: true,
+  ...levelEvent(productId, free, warehouse),
   version,
-  observedAt: new Date().toISOString(),
-  correlationId: `test-${n}`,
 });
 
 interface Run {
