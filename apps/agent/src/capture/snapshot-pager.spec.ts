@@ -185,7 +185,32 @@ describe('SnapshotReader', () => {
       events,
     });
     expect(wire.ok).toBe(true);
+    expect(state.published(KIT, 'WH')).toBeUndefined(); // not before the relay stored the whole snapshot
+    await snapshot.commit();
     expect(state.published(KIT, 'WH')).toMatchObject({ onHand: 10, active: true });
+  });
+
+  it('commits nothing a poll published meanwhile, and reads nothing more once closed', async () => {
+    const snapshot = await SnapshotReader.open(reader, 'snapshot-s4');
+    await snapshot.next(0, 3);
+    const newer = { sku: 'GIFT-SET', barcode: null, onHand: 3, free: 3, forecast: 3, active: true };
+    state.apply({
+      cursors: new Map(),
+      seen: new Map(),
+      windowStart: new Map(),
+      published: new Map([[`${KIT}@WH`, newer]]),
+    });
+    await snapshot.commit();
+    expect(state.published(KIT, 'WH')).toBe(newer); // the poll's level is newer: the relay keeps it too
+    expect(state.published(10, 'WH')).toMatchObject({ active: true }); // the rest of what was read
+
+    const cut = await SnapshotReader.open(reader, 'snapshot-s5');
+    const searches = (): number =>
+      odoo.calls.filter((c) => c.method === 'search_read' && c.model === 'product.product').length;
+    const before = searches();
+    cut.close();
+    expect(await cut.next(0, 3)).toBeNull();
+    expect(searches()).toBe(before);
   });
 
   it('reads Odoo in pages of several chunks, and from scratch when asked to resume elsewhere', async () => {
@@ -230,6 +255,8 @@ describe('SnapshotReader', () => {
       chunk = chunk.exhausted ? null : await snapshot.next(after, 3)
     )
       after = chunk.lastProductId;
+    expect(state.published(ARCHIVED, 'WH')).toMatchObject({ onHand: 5, active: true }); // until committed
+    await snapshot.commit();
     expect(state.published(11, 'WH')).toMatchObject({ onHand: 11, active: true });
     expect(state.published(ARCHIVED, 'WH')).toMatchObject({ onHand: 0, free: 0, active: false });
     expect(state.published(99, 'WH')).toMatchObject({ sku: 'P-99', onHand: 0, active: false });

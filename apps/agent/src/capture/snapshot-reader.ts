@@ -1,5 +1,5 @@
 import type { LevelEventV1 } from '@stockbridge/shared';
-import { levelKey, type PublishedLevel, type StateUpdate } from './capture-state.store';
+import { levelKey, type PublishedLevel } from './capture-state.store';
 import type { ExclusiveReadContext } from './capture.service';
 import { levelEvent, listWarehouses, type Warehouse } from './level-reader';
 import { sameLevel } from './poll-cycle';
@@ -23,6 +23,11 @@ interface PublishedKey {
   warehouse: string;
 }
 
+interface PendingLevel extends PublishedKey {
+  before: PublishedLevel | undefined;
+  after: PublishedLevel;
+}
+
 /** Products read from Odoo at once, as chunks of the relay's size: fewer, larger calls; capped for memory. */
 export const READ_AHEAD_CHUNKS = 8;
 export const MAX_READ_PAGE = 2_000;
@@ -39,9 +44,10 @@ interface ReadPage {
 /**
  * Reads one snapshot attempt page by page for the streamer. Each page is read between poll cycles and takes
  * fresh versions from the capture clock, so a snapshot level is newer than every level published before it and
- * older than any published after. The capture's published levels follow what the snapshot read, absences
- * included (a product archived behind the poll's back is recorded inactive): otherwise a later poll that reads
- * the old figure again would think nothing changed and leave the relay with the snapshot's.
+ * older than any published after. Once the relay has stored the whole snapshot (`commit`), the capture's
+ * published levels follow what it read, absences included (a product archived behind the poll's back is recorded
+ * inactive): otherwise a later poll that reads the old figure again would think nothing changed and leave the
+ * relay with the snapshot's. A snapshot that does not end changes nothing: the relay applies none of it either.
  */
 export class SnapshotReader {
   private constructor(
@@ -56,6 +62,9 @@ export class SnapshotReader {
   /** The page being served and where the last chunk ended; the page read ahead. */
   private buffer: { page: ReadPage; index: number; position: number } | null = null;
   private ahead: { after: number; page: Promise<ReadPage | null> } | null = null;
+  /** What the snapshot found different from the published state, and the state it was compared with. */
+  private readonly pending = new Map<string, PendingLevel>();
+  private closed = false;
 
   get warehouses(): string[] {
     return this.sites.map((w) => w.code);
@@ -108,6 +117,32 @@ export class SnapshotReader {
     };
   }
 
+  /**
+   * The relay stored the whole snapshot: the published state takes what it found, except where a poll published
+   * something newer since the page was read (the relay keeps that one too, by version).
+   */
+  commit(): Promise<void> {
+    const changes = [...this.pending.values()];
+    this.pending.clear();
+    return this.capture.exclusiveRead(({ state }) => {
+      const published = new Map<string, PublishedLevel>();
+      for (const { productId, warehouse, before, after } of changes)
+        if (state.published(productId, warehouse) === before)
+          published.set(levelKey(productId, warehouse), after);
+      // Saved once by the streamer's flush, not with the next poll (a 100,000-product state is tens of MB).
+      state.apply({ cursors: new Map(), seen: new Map(), windowStart: new Map(), published }, false);
+      return Promise.resolve();
+    });
+  }
+
+  /** The attempt ended: nothing it read is kept, and a page read ahead that has not started reads nothing. */
+  close(): void {
+    this.closed = true;
+    this.pending.clear();
+    this.buffer = null;
+    this.ahead = null;
+  }
+
   private pageAfter(afterId: number, size: number): Promise<ReadPage | null> {
     const ahead = this.ahead;
     this.ahead = null;
@@ -124,6 +159,7 @@ export class SnapshotReader {
   /** One Odoo page, read between poll cycles; versions taken and published levels followed at read time. */
   private readPage(afterId: number, size: number): Promise<ReadPage | null> {
     return this.capture.exclusiveRead(async ({ odoo, kits, state, readBatchSize }) => {
+      if (this.closed) return null;
       const page = await readSnapshotPage({
         odoo,
         afterId,
@@ -132,14 +168,19 @@ export class SnapshotReader {
         kitIds: kits.kitIds,
         readBatchSize,
       });
-      const published = new Map<string, PublishedLevel>(); // only what differs: an unchanged state is not saved
+      const differs = (productId: number, warehouse: string, after: PublishedLevel): void => {
+        const key = levelKey(productId, warehouse);
+        const pending = this.pending.get(key);
+        const before = pending ? pending.before : state.published(productId, warehouse);
+        this.pending.set(key, { productId, warehouse, before, after });
+      };
       const read = new Set<string>();
       const events = new Map<number, LevelEventV1[]>();
       for (const observed of page?.levels ?? []) {
         const { productId, warehouse, level } = observed;
         const key = levelKey(productId, warehouse);
         read.add(key);
-        if (!sameLevel(state.published(productId, warehouse), level)) published.set(key, level);
+        if (!sameLevel(state.published(productId, warehouse), level)) differs(productId, warehouse, level);
         const list = events.get(productId) ?? [];
         events.set(productId, list);
         list.push(levelEvent(observed, state.nextVersion(Date.now(), false), this.correlationId));
@@ -150,12 +191,8 @@ export class SnapshotReader {
         const key = levelKey(productId, warehouse);
         const previous = state.published(productId, warehouse);
         if (read.has(key) || !previous?.active) continue;
-        published.set(key, { ...previous, onHand: 0, free: 0, forecast: 0, active: false });
+        differs(productId, warehouse, { ...previous, onHand: 0, free: 0, forecast: 0, active: false });
       }
-      const update: StateUpdate = { cursors: new Map(), seen: new Map(), windowStart: new Map(), published };
-      // Not marked for the next poll's save (a 100,000-product state is tens of MB): the streamer flushes once
-      // at the end. A crash before that forgets which levels the snapshot changed; the next snapshot finds them.
-      state.apply(update, false);
       return page ? { productIds: page.productIds, events, exhausted: page.exhausted } : null;
     });
   }

@@ -19,12 +19,24 @@ const level = (productId: number): LevelEventV1 => ({
 });
 
 /** Products 1..n, `per` a page; `failAt`: the page read after this id throws. */
-function pagesOf(n: number, opts: { failAfter?: number } = {}): SnapshotPages & { reads: number[] } {
+function pagesOf(
+  n: number,
+  opts: { failAfter?: number } = {},
+): SnapshotPages & { reads: number[]; commits: number; closes: number } {
   const reads: number[] = [];
   return {
     warehouses: ['WH'],
     version: 100,
     reads,
+    commits: 0,
+    closes: 0,
+    commit() {
+      this.commits++;
+      return Promise.resolve();
+    },
+    close() {
+      this.closes++;
+    },
     next: (afterId: number, limit: number): Promise<SnapshotChunkData | null> => {
       reads.push(afterId);
       if (opts.failAfter !== undefined && afterId >= opts.failAfter)
@@ -66,14 +78,14 @@ describe('SnapshotStreamer', () => {
   let streamer: SnapshotStreamer;
   let saves: number;
 
-  const make = (window = 2): SnapshotStreamer =>
+  const make = (window = 2, ackTimeoutMs = 2_000): SnapshotStreamer =>
     new SnapshotStreamer({
       open: () => Promise.resolve(pages),
       send: (frame) => (open ? (sent.push(frame), true) : false),
       save: () => Promise.resolve(void saves++),
       logger: pino({ level: 'silent' }),
       window,
-      ackTimeoutMs: 2_000,
+      ackTimeoutMs,
     });
   const ack = (seq: number, attempt = 1): void =>
     streamer.onReply({ event: 'snapshot-ack', data: { snapshotId: 's1', attempt, seq } });
@@ -112,8 +124,10 @@ describe('SnapshotStreamer', () => {
       event: 'snapshot-begin',
       data: { snapshotId: 's1', attempt: 1, resumeAfterProductId: 0, warehouses: ['WH'], version: 100 },
     });
+    expect(pages.commits).toBe(0); // not before the relay acked the end
     ack(4);
     await until(() => saves === 1);
+    expect([pages.commits, pages.closes]).toEqual([1, 1]);
   });
 
   it('a closed socket ends the attempt; the next attempt resumes where the relay says', async () => {
@@ -124,6 +138,7 @@ describe('SnapshotStreamer', () => {
     open = false;
     streamer.onUplinkClose();
     await until(() => saves === 1);
+    expect([pages.commits, pages.closes]).toEqual([0, 1]); // a cut snapshot changes no published level
     open = true;
     sent = [];
     streamer.onCommand(command({ attempt: 2, resumeAfterProductId: 2 }));
@@ -151,6 +166,7 @@ describe('SnapshotStreamer', () => {
     });
     await until(() => saves === 1);
     expect(events()).toEqual(['snapshot-begin', 'snapshot-chunk']);
+    expect([pages.commits, pages.closes]).toEqual([0, 1]);
 
     sent = [];
     pages = pagesOf(6, { failAfter: 2 });
@@ -161,5 +177,18 @@ describe('SnapshotStreamer', () => {
       event: 'snapshot-abort',
       data: { snapshotId: 's1', attempt: 2, reason: 'Odoo at http://odoo is not reachable' },
     });
+    await until(() => pages.closes === 1);
+    expect(pages.commits).toBe(0);
+  });
+
+  it('gives the attempt up when the relay stops acking, says so, and commits nothing', async () => {
+    pages = pagesOf(6);
+    streamer = make(1, 100);
+    streamer.onCommand(command());
+    await until(() => events().at(-1) === 'snapshot-abort');
+    expect(events()).toEqual(['snapshot-begin', 'snapshot-chunk', 'snapshot-abort']);
+    expect(sent.at(-1)).toMatchObject({ data: { reason: 'no snapshot-ack from the relay within 100 ms' } });
+    await until(() => pages.closes === 1);
+    expect(pages.commits).toBe(0);
   });
 });

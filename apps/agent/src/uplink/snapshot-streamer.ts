@@ -12,6 +12,10 @@ export interface SnapshotPages {
   readonly warehouses: string[];
   readonly version: number;
   next(afterId: number, limit: number): Promise<SnapshotChunkData | null>;
+  /** The relay stored the whole snapshot: what it read becomes the published state. */
+  commit(): Promise<void>;
+  /** The attempt is over, committed or not: stop reading. */
+  close(): void;
 }
 
 export interface SnapshotStreamerOptions {
@@ -125,12 +129,13 @@ export class SnapshotStreamer {
     let seq = 0;
     let count = 0;
     let after = resumeAfterProductId;
+    let pages: SnapshotPages | undefined;
     const send = (frame: AgentFrameV1): void => {
       if (attempt.cancelled !== null) throw new Cancelled(attempt.cancelled);
       if (!this.options.send(frame)) throw new Cancelled('the uplink closed');
     };
     try {
-      const pages = await this.options.open(`snapshot-${snapshotId}`);
+      pages = await this.options.open(`snapshot-${snapshotId}`);
       const warehouses = pages.warehouses;
       if (warehouses.length > MAX_EVENTS_PER_FRAME)
         throw new Error(
@@ -170,6 +175,7 @@ export class SnapshotStreamer {
       }
       send({ event: 'snapshot-end', data: { ...ids, chunks: seq, count, lastProductId: after } });
       await attempt.until(() => attempt.acked >= seq + 1, this.ackTimeoutMs);
+      await pages.commit();
       this.log.info(
         { ...ids, chunks: seq, levels: count, ms: Date.now() - started },
         `snapshot ${snapshotId}: attempt ${number} sent ${count} level${count === 1 ? '' : 's'} in ${seq} chunk${seq === 1 ? '' : 's'}`,
@@ -189,6 +195,7 @@ export class SnapshotStreamer {
         this.options.send({ event: 'snapshot-abort', data: { ...ids, reason: reason.slice(0, 1000) } });
       }
     } finally {
+      pages?.close();
       if (this.current === attempt) this.current = null;
       await this.options
         .save()
