@@ -166,6 +166,13 @@ describe('snapshot protocol at the relay', () => {
       event: 'snapshot-ack',
       data: { ...ids2, seq: 1 },
     }); // duplicate
+    expect(await agent.send('snapshot-chunk', { ...chunk, snapshotId: 'not-a-uuid' })).toMatchObject({
+      event: 'snapshot-stop',
+      data: {
+        snapshotId: 'not-a-uuid',
+        reason: 'snapshot-chunk: snapshotId: not a snapshot this relay asked for',
+      },
+    });
     const bad = { ...ids2, seq: 2, afterProductId: 4, lastProductId: 6, events: [level(9, 1004, 1)] };
     expect(await agent.send('snapshot-chunk', bad)).toMatchObject({
       event: 'snapshot-stop',

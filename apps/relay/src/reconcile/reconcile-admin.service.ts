@@ -6,9 +6,9 @@ import type { ReconciliationRunEntity } from './entities/reconciliation-run.enti
 import { ReconcileService } from './reconcile.service';
 import { RunsRepository, type ReconcileSettings } from './runs.repository';
 import { SnapshotsRepository, type SnapshotRow } from './snapshots.repository';
+import { isUuid } from '../tenants/tenants.repository';
 
 const DEFAULT_PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const parseKey = (v: readonly unknown[]): { startedAt: string; id: string } | null => {
   const [startedAt, id] = v;
@@ -16,7 +16,7 @@ const parseKey = (v: readonly unknown[]): { startedAt: string; id: string } | nu
     typeof startedAt === 'string' &&
     !Number.isNaN(Date.parse(startedAt)) &&
     typeof id === 'string' &&
-    UUID.test(id)
+    isUuid(id)
     ? { startedAt, id }
     : null;
 };

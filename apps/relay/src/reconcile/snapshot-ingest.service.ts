@@ -15,6 +15,7 @@ import {
 import type { AgentRef } from '../agents/agent-ref';
 import { SnapshotDispatcher } from './snapshot-dispatcher.service';
 import { SnapshotsRepository, type SnapshotRow } from './snapshots.repository';
+import { isUuid } from '../tenants/tenants.repository';
 
 export type SnapshotFrameEvent = 'snapshot-begin' | 'snapshot-chunk' | 'snapshot-end' | 'snapshot-abort';
 type FrameValue = SnapshotBeginV1 | SnapshotChunkV1 | SnapshotEndV1 | SnapshotAbortV1;
@@ -56,6 +57,11 @@ export class SnapshotIngestService {
       });
     }
     const { snapshotId, attempt } = parsed.value;
+    // The relay names its snapshots with UUIDs: anything else is none of ours (and no query should see it).
+    if (!isUuid(snapshotId))
+      return Promise.resolve(
+        stop(snapshotId, attempt, `${event}: snapshotId: not a snapshot this relay asked for`),
+      );
     const previous = this.queues.get(snapshotId) ?? Promise.resolve();
     const next = previous.then(() => this.apply(agent, event, parsed.value));
     const settled = next.catch(() => undefined);

@@ -10,6 +10,7 @@ import {
 import { DataSource } from 'typeorm';
 import type { AgentRef } from '../agents/agent-ref';
 import type { SnapshotStatus } from './entities/reconciliation-snapshot.entity';
+import { isUuid } from '../tenants/tenants.repository';
 
 /** A snapshot as the reconcile feature works with it (bigints as numbers: product ids and versions are < 2^53). */
 export interface SnapshotRow {
@@ -183,7 +184,7 @@ export class SnapshotsRepository {
   }
 
   async findOne(snapshotId: string): Promise<SnapshotRow | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(snapshotId)) return null;
+    if (!isUuid(snapshotId)) return null;
     const [row] = asRows(
       await this.db.query(`SELECT ${SNAPSHOT_COLUMNS} FROM reconciliation_snapshots WHERE id = $1`, [
         snapshotId,
