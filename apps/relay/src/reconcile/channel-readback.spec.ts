@@ -135,6 +135,15 @@ describe('readBackChannel', () => {
     expect(partial.listingsChecked).toBe(0);
   });
 
+  it('does not wait out a Retry-After longer than a minute: the read-back of that channel stops, saying why', async () => {
+    const paced = new FakeAdapter({ a: 5 });
+    paced.failures.push(new ChannelCallError('throttled', 'THROTTLED', { retryAfterMs: 600_000 }));
+    await expect(readBackChannel(input(paced, repoOf([listing('a', 5)])))).rejects.toThrow(
+      'the channel asks to wait 600 s before reading again; the next run reads it back',
+    );
+    expect(paced.reads).toHaveLength(1);
+  });
+
   it('with pages in flight, never more reads at once than allowed, and the counts of every page add up', async () => {
     const listings = Array.from({ length: 40 }, (_, i) => listing(String(i).padStart(2, '0'), 5));
     const shows = Object.fromEntries(listings.map((l, i) => [l.id, i % 4 === 0 ? 1 : 5]));

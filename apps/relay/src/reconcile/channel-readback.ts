@@ -1,10 +1,11 @@
-import { backoffDelay, channelQuantity, resolveRule, type ChannelRule } from '@stockbridge/shared';
+import { channelQuantity, resolveRule, type ChannelRule } from '@stockbridge/shared';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ChannelCallError,
   type ChannelAdapter,
   type ListingTarget,
 } from '../channels/adapters/channel-adapter';
+import { retryDelayMs } from '../push/retry-policy';
 import type { ReadbackListing, ReadbackRepository, Remark } from './readback.repository';
 
 /**
@@ -67,6 +68,9 @@ export interface ChannelReadbackInput {
 
 /** Tries a read again when the API paces us or fails transiently; auth, validation and not-found fail at once. */
 const READ_ATTEMPTS = 5;
+const READ_BACKOFF = { baseMs: 500, maxMs: 10_000 };
+/** Longer than this, a channel's "retry after" is not waited for: the run holds the tenant's lock meanwhile. */
+export const MAX_READ_WAIT_MS = 60_000;
 
 async function readWithRetry(
   adapter: ChannelAdapter,
@@ -80,9 +84,12 @@ async function readWithRetry(
       const retryable = err instanceof ChannelCallError ? err.retryable : false;
       if (!retryable || attempt + 1 >= READ_ATTEMPTS || signal.aborted) throw err;
       const hinted = err instanceof ChannelCallError ? err.rate?.retryAfterMs : undefined;
-      await sleep(hinted ?? 250 + backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), undefined, {
-        signal,
-      });
+      if (hinted !== undefined && hinted > MAX_READ_WAIT_MS)
+        throw new Error(
+          `the channel asks to wait ${Math.ceil(hinted / 1000)} s before reading again; the next run reads it back`,
+          { cause: err },
+        );
+      await sleep(retryDelayMs(attempt + 1, READ_BACKOFF, hinted), undefined, { signal });
     }
   }
 }
