@@ -224,6 +224,29 @@ describe('agent frames on /agent', () => {
     }
   });
 
+  it('closes a socket held by this instance when the token is rotated through another instance', async () => {
+    const other = await startRelay({ port: 0, env: { ADMIN_API_KEY, RELAY_SECRET_KEY, LOG_LEVEL: 'error' } });
+    try {
+      const { id, token } = await newAgent();
+      const client = await connectAgent(wsUrl, token);
+      const rotated = await new AdminClient(other.url, ADMIN_API_KEY).post<{ token: string }>(
+        `/api/v1/tenants/${tenantId}/agents/${id}/rotate-token`,
+        {},
+      );
+      const sweep = (): Promise<string[]> => relay.app.get(AgentsService).closeRevokedSessions();
+      expect(await sweep()).toEqual([id]);
+      expect(await client.closed).toEqual({
+        code: CloseCode.Unauthorized,
+        reason: 'agent token revoked or rotated',
+      });
+      const fresh = await connectAgent(wsUrl, rotated.token);
+      expect(await sweep()).toEqual([]); // the new token is the agent's: its socket stays
+      await fresh.close();
+    } finally {
+      await other.close();
+    }
+  });
+
   it('sends a command to a connected agent, and says when the agent is not connected here', async () => {
     const { id, token } = await newAgent();
     const sessions = relay.app.get(AgentSessions);

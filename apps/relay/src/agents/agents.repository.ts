@@ -89,12 +89,14 @@ export class AgentsRepository {
     return this.findOne(tenantId, id);
   }
 
-  /** Which of these agents have been revoked (by any relay instance). */
-  async findRevoked(agentIds: readonly string[]): Promise<string[]> {
-    if (agentIds.length === 0) return [];
+  /** Which of these sockets' tokens no longer open a connection: the agent was revoked or its token rotated. */
+  async findStaleTokens(sessions: ReadonlyArray<{ agentId: string; tokenHash: string }>): Promise<string[]> {
+    if (sessions.length === 0) return [];
     const rows: Array<{ id: string }> = await this.db.query(
-      `SELECT id FROM agents WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL`,
-      [agentIds],
+      `SELECT a.id FROM agents a
+         JOIN unnest($1::uuid[], $2::text[]) AS s(agent_id, token_hash) ON s.agent_id = a.id
+        WHERE a.revoked_at IS NOT NULL OR a.token_hash <> s.token_hash`,
+      [sessions.map((s) => s.agentId), sessions.map((s) => s.tokenHash)],
     );
     return rows.map((r) => r.id);
   }

@@ -3,7 +3,7 @@ import { CloseCode, type AgentStatusV1 } from '@stockbridge/shared';
 import { DomainError } from '../common/errors/domain-error';
 import { offsetPage, type OffsetPage } from '../common/paging/offset-page';
 import { AgentSessions } from '../gateway/agent-sessions.service';
-import type { AgentRef } from './agent-ref';
+import type { AuthenticatedAgent } from './agent-ref';
 import { generateAgentToken, hashAgentToken, looksLikeAgentToken } from './agent-token';
 import { AgentsRepository } from './agents.repository';
 import type { ListAgentsQueryDto } from './dto/agent.dto';
@@ -62,20 +62,22 @@ export class AgentsService {
   }
 
   /**
-   * Closes (4401) the local sockets of agents revoked elsewhere: a revoke on another relay instance only closes the
-   * sockets that instance holds. Returns the agents closed.
+   * Closes (4401) the local sockets whose token no longer works because the agent was revoked or its token rotated
+   * on another relay instance (each instance closes only the sockets it holds). Returns the agents closed.
    */
   async closeRevokedSessions(): Promise<string[]> {
-    const revoked = await this.agents.findRevoked(this.sessions.connectedAgentIds());
-    for (const agentId of revoked)
-      this.sessions.disconnect(agentId, CloseCode.Unauthorized, 'agent token revoked');
-    return revoked;
+    const stale = await this.agents.findStaleTokens(this.sessions.connectedTokens());
+    for (const agentId of stale)
+      this.sessions.disconnect(agentId, CloseCode.Unauthorized, 'agent token revoked or rotated');
+    return stale;
   }
 
   /** Null for a missing, malformed, unknown or revoked token. */
-  async authenticate(token: string | null): Promise<AgentRef | null> {
+  async authenticate(token: string | null): Promise<AuthenticatedAgent | null> {
     if (!token || !looksLikeAgentToken(token)) return null;
-    return this.agents.findActiveByTokenHash(hashAgentToken(token));
+    const tokenHash = hashAgentToken(token);
+    const agent = await this.agents.findActiveByTokenHash(tokenHash);
+    return agent ? { ...agent, tokenHash } : null;
   }
 
   markConnected(agentId: string): Promise<void> {

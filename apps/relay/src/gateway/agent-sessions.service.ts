@@ -1,10 +1,11 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { CloseCode, type AgentCommandV1, type RelayReplyV1 } from '@stockbridge/shared';
 import { WebSocket } from 'ws';
-import { AGENT_PING_INTERVAL_MS, type AgentRef } from '../agents/agent-ref';
+import { AGENT_PING_INTERVAL_MS, type AgentRef, type AuthenticatedAgent } from '../agents/agent-ref';
 
 interface Session {
   agent: AgentRef;
+  tokenHash: string; // of the token the socket was opened with
   alive: boolean; // a pong arrived since the last ping
   onPong: () => void;
 }
@@ -22,7 +23,8 @@ export class AgentSessions implements OnModuleDestroy {
   private heartbeat: NodeJS.Timeout | undefined;
 
   /** Registers an authenticated socket; closes the agent's previous socket, if any, with 4409. */
-  attach(socket: WebSocket, agent: AgentRef, onPong: () => void = () => undefined): void {
+  attach(socket: WebSocket, authenticated: AuthenticatedAgent, onPong: () => void = () => undefined): void {
+    const { tokenHash, ...agent } = authenticated;
     const previous = this.byAgent.get(agent.agentId);
     if (previous && previous !== socket) {
       this.bySocket.delete(previous);
@@ -30,7 +32,7 @@ export class AgentSessions implements OnModuleDestroy {
       this.logger.log(`agent ${agent.agentId}: a new connection replaced the previous one`);
     }
     this.byAgent.set(agent.agentId, socket);
-    const session: Session = { agent, alive: true, onPong };
+    const session: Session = { agent, tokenHash, alive: true, onPong };
     this.bySocket.set(socket, session);
     socket.on('pong', () => {
       session.alive = true;
@@ -54,6 +56,14 @@ export class AgentSessions implements OnModuleDestroy {
 
   connectedAgentIds(): string[] {
     return [...this.byAgent.keys()];
+  }
+
+  /** Each current socket's agent and the hash of the token it was opened with. */
+  connectedTokens(): Array<{ agentId: string; tokenHash: string }> {
+    return [...this.byAgent.values()].flatMap((socket) => {
+      const session = this.bySocket.get(socket);
+      return session ? [{ agentId: session.agent.agentId, tokenHash: session.tokenHash }] : [];
+    });
   }
 
   isConnected(agentId: string): boolean {

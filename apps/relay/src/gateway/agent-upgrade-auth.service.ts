@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { WIRE_PROTOCOL } from '@stockbridge/shared';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import type { AgentRef } from '../agents/agent-ref';
+import type { AuthenticatedAgent } from '../agents/agent-ref';
 import { AgentsService } from '../agents/agents.service';
 
 export type VerifyDone = (
@@ -30,7 +30,7 @@ function offersWireProtocol(req: IncomingMessage): boolean {
 @Injectable()
 export class AgentUpgradeAuth {
   private readonly logger = new Logger(AgentUpgradeAuth.name);
-  private readonly agents = new WeakMap<IncomingMessage, AgentRef>();
+  private readonly agents = new WeakMap<IncomingMessage, AuthenticatedAgent>();
 
   constructor(private readonly agentsService: AgentsService) {}
 
@@ -61,7 +61,7 @@ export class AgentUpgradeAuth {
     );
   }
 
-  agentOf(req: IncomingMessage): AgentRef | undefined {
+  agentOf(req: IncomingMessage): AuthenticatedAgent | undefined {
     return this.agents.get(req);
   }
 }
