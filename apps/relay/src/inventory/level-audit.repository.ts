@@ -114,7 +114,10 @@ export class LevelAuditRepository {
     return this.db.getRepository(StockLevelEntity).findOneBy({ tenantId, agentId, warehouse, productId });
   }
 
-  /** The pushes of a SKU from `since` on, oldest first, at most `perChannel` per channel. */
+  /**
+   * The pushes of a SKU from `since` on, oldest first, at most `perChannel` per channel: found through the SKU's
+   * listings (one per channel) and ix_deliveries_listing_created, never by scanning the push log for the SKU.
+   */
   async deliveriesSince(
     tenantId: string,
     sku: string,
@@ -122,14 +125,17 @@ export class LevelAuditRepository {
     perChannel: number,
   ): Promise<TracedDelivery[]> {
     const rows: TracedDelivery[] = await this.db.query(
-      `SELECT id, "channelId", "listingId", quantity, status, error, attempt, "createdAt" FROM (
-         SELECT d.id::text AS id, d.channel_id AS "channelId", d.listing_id AS "listingId", d.quantity, d.status,
-                d.error, d.attempt, d.created_at AS "createdAt",
-                row_number() OVER (PARTITION BY d.channel_id ORDER BY d.id) AS n
-           FROM deliveries d
-          WHERE d.tenant_id = $1 AND d.sku = $2 AND d.created_at >= $3) t
-        WHERE n <= $4
-        ORDER BY "channelId", id::bigint`,
+      `SELECT d.id::text AS id, d.channel_id AS "channelId", d.listing_id AS "listingId", d.quantity, d.status,
+              d.error, d.attempt, d.created_at AS "createdAt"
+         FROM listings l
+        CROSS JOIN LATERAL (
+          SELECT * FROM deliveries d
+           WHERE d.listing_id = l.id AND d.created_at >= $3
+           ORDER BY d.created_at, d.id
+           LIMIT $4
+        ) d
+        WHERE l.tenant_id = $1 AND l.sku = $2
+        ORDER BY d.channel_id, d.created_at, d.id`,
       [tenantId, sku, since, perChannel],
     );
     return rows;
