@@ -265,7 +265,7 @@ export class ReconcileService implements BeforeApplicationShutdown {
     outcome: RunOutcome,
     who: string,
   ): Promise<void> {
-    const staged = await this.snapshots.stagedCount(snapshot.id);
+    const { levels: staged, products: listedProducts } = await this.snapshots.stagedCounts(snapshot.id);
     if (staged !== snapshot.levels) {
       // The staging table is UNLOGGED: a database crash empties it. Comparing with a partial list would take
       // every missing level for an archived product.
@@ -294,7 +294,6 @@ export class ReconcileService implements BeforeApplicationShutdown {
       (await apply(absent.map((a) => absentEvent(a, snapshot, run.id))));
     outcome.relayCorrections += corrections;
     outcome.levelsChecked += staged + absent.length;
-    const listedProducts = await this.snapshots.distinctStagedProducts(snapshot.id);
     outcome.productsChecked +=
       listedProducts + new Set(absent.filter((a) => !a.productListed).map((a) => a.productId)).size;
     if (corrections > 0)

@@ -362,24 +362,19 @@ export class SnapshotsRepository {
     return rows.length > 0;
   }
 
-  async stagedCount(snapshotId: string): Promise<number> {
+  /** Levels and products the staging table holds for a snapshot, in one scan. */
+  async stagedCounts(snapshotId: string): Promise<{ levels: number; products: number }> {
     const [row] = asRows(
       await this.db.query(
-        `SELECT count(*)::int AS n FROM reconciliation_snapshot_levels WHERE snapshot_id = $1`,
+        `SELECT count(*)::int AS levels, count(DISTINCT product_id)::int AS products
+           FROM reconciliation_snapshot_levels WHERE snapshot_id = $1`,
         [snapshotId],
       ),
     );
-    return isRecord(row) && typeof row['n'] === 'number' ? row['n'] : 0;
-  }
-
-  async distinctStagedProducts(snapshotId: string): Promise<number> {
-    const [row] = asRows(
-      await this.db.query(
-        `SELECT count(DISTINCT product_id)::int AS n FROM reconciliation_snapshot_levels WHERE snapshot_id = $1`,
-        [snapshotId],
-      ),
-    );
-    return isRecord(row) && typeof row['n'] === 'number' ? row['n'] : 0;
+    const count = (v: unknown): number => (typeof v === 'number' ? v : 0);
+    return isRecord(row)
+      ? { levels: count(row['levels']), products: count(row['products']) }
+      : { levels: 0, products: 0 };
   }
 
   /**

@@ -1,17 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsDate, IsOptional, IsString, Length } from 'class-validator';
+import { OffsetPageQueryDto } from '../../common/paging/offset-page';
 import type { LevelEventEntity } from '../entities/level-event.entity';
 import type { TracedDelivery } from '../level-audit.repository';
 import type { LevelResponseDto } from './levels.dto';
 
 /** `?sku&from&to` (ISO times, on received_at, `to` exclusive); `?limit&offset` or `?limit&cursor`. Newest first. */
-export class ListEventsQueryDto {
+export class ListEventsQueryDto extends OffsetPageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) sku?: string;
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate() from?: Date;
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @Type(() => Date) @IsDate() to?: Date;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 1024) cursor?: string;
 }
 
