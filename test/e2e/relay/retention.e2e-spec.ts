@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { register } from 'prom-client';
 import { startRelay, type RunningRelay } from '../../../apps/relay/src/relay';
+import { RETENTION_LOCK } from '../../../apps/relay/src/retention/retention.repository';
 import { RetentionService } from '../../../apps/relay/src/retention/retention.service';
 import { AdminClient } from '../../support/admin-client';
 
@@ -129,6 +130,27 @@ describe('retention of the append-only logs', () => {
       expect(await count(`SELECT count(*)::int AS n FROM level_events WHERE tenant_id = $1`)).toBe(2);
     } finally {
       await keeping.close();
+    }
+  });
+
+  it('leaves the trim to the instance that holds the lock, and trims once it is free', async () => {
+    await write('locked', 3);
+    const holder = new Client({ connectionString: process.env['DATABASE_URL'] });
+    await holder.connect();
+    const later = new Date((await dbNow()).getTime() + 30 * DAY_MS + 1_000);
+    try {
+      await holder.query('BEGIN');
+      // Another relay instance trimming right now.
+      await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [...RETENTION_LOCK]);
+      const service = relay.app.get(RetentionService);
+      expect(await service.trim(later)).toEqual({ level_events: 0, deliveries: 0 });
+      expect(await count(`SELECT count(*)::int AS n FROM level_events WHERE tenant_id = $1`)).toBe(5);
+      await holder.query('COMMIT');
+      const trimmed = await service.trim(later);
+      expect(trimmed.level_events).toBeGreaterThanOrEqual(5);
+      expect(await count(`SELECT count(*)::int AS n FROM level_events WHERE tenant_id = $1`)).toBe(0);
+    } finally {
+      await holder.end();
     }
   });
 });

@@ -6,8 +6,7 @@ export const RETAINED_TABLES = { level_events: 'received_at', deliveries: 'creat
 export type RetainedTable = keyof typeof RETAINED_TABLES;
 
 /** Advisory lock (two-int4 key space, apart from the tenants' int8 reconciliation keys): 'SB' 'RT'. */
-const LOCK_CLASS = 0x5342;
-const LOCK_ID = 0x5254;
+export const RETENTION_LOCK = [0x5342, 0x5254] as const;
 
 @Injectable()
 export class RetentionRepository {
@@ -23,7 +22,7 @@ export class RetentionRepository {
     return this.db.transaction(async (tx) => {
       const [lock] = await tx.query<Array<{ locked?: unknown }>>(
         `SELECT pg_try_advisory_xact_lock($1, $2) AS locked`,
-        [LOCK_CLASS, LOCK_ID],
+        [...RETENTION_LOCK],
       );
       if (lock?.locked !== true) return null;
       const result: unknown = await tx.query(
