@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isRecord, isText } from '@stockbridge/shared';
 import { DataSource } from 'typeorm';
 import type { KnownProduct } from './listing-discovery.plan';
+import { asRows } from '../database/query-results';
 
 export interface PageWindow {
   limit: number;
@@ -14,8 +15,7 @@ export interface UnmappedListingRow {
   externalId: string;
 }
 
-const asRows = (result: unknown): Record<string, unknown>[] =>
-  Array.isArray(result) ? (result as unknown[]).filter(isRecord) : [];
+const recordsOf = (result: unknown): Record<string, unknown>[] => asRows(result).filter(isRecord);
 const nullableText = (v: unknown): string | null => (isText(v, 10_000) ? v : null);
 const count = (rows: Record<string, unknown>[]): number => Number(rows[0]?.['total'] ?? 0);
 
@@ -30,7 +30,7 @@ export class ListingDiscoveryRepository {
 
   /** Distinct (sku, barcode) pairs of active products that have a SKU. */
   async knownProducts(tenantId: string): Promise<KnownProduct[]> {
-    const rows = asRows(
+    const rows = recordsOf(
       await this.db.query(
         `SELECT DISTINCT sku, barcode FROM stock_levels WHERE tenant_id = $1 AND active AND sku IS NOT NULL`,
         [tenantId],
@@ -44,7 +44,7 @@ export class ListingDiscoveryRepository {
   /** Active products without a SKU (default_code): no listing can follow them, so they are only counted. */
   async productsWithoutSku(tenantId: string): Promise<number> {
     return count(
-      asRows(
+      recordsOf(
         await this.db.query(
           `SELECT count(DISTINCT (agent_id, product_id))::int AS total FROM stock_levels
             WHERE tenant_id = $1 AND active AND sku IS NULL`,
@@ -55,7 +55,7 @@ export class ListingDiscoveryRepository {
   }
 
   async mappedSkus(tenantId: string, channelId: string): Promise<Set<string>> {
-    const rows = asRows(
+    const rows = recordsOf(
       await this.db.query(`SELECT sku FROM listings WHERE tenant_id = $1 AND channel_id = $2`, [
         tenantId,
         channelId,
@@ -70,7 +70,7 @@ export class ListingDiscoveryRepository {
     channelId: string,
     page: PageWindow,
   ): Promise<{ items: KnownProduct[]; total: number }> {
-    const rows = asRows(
+    const rows = recordsOf(
       await this.db.query(
         `SELECT p.sku, p.barcode, count(*) OVER ()::int AS total
            FROM (SELECT sku, min(barcode) AS barcode FROM stock_levels
@@ -96,7 +96,7 @@ export class ListingDiscoveryRepository {
     channelId: string,
     page: PageWindow,
   ): Promise<{ items: UnmappedListingRow[]; total: number }> {
-    const rows = asRows(
+    const rows = recordsOf(
       await this.db.query(
         `SELECT l.id, l.sku, l.external_id, count(*) OVER ()::int AS total
            FROM listings l
@@ -121,7 +121,7 @@ export class ListingDiscoveryRepository {
   // An offset past the end returns no row to carry the window count: count separately then.
   private async countUnmappedProducts(tenantId: string, channelId: string): Promise<number> {
     return count(
-      asRows(
+      recordsOf(
         await this.db.query(
           `SELECT count(DISTINCT s.sku)::int AS total FROM stock_levels s
             WHERE s.tenant_id = $1 AND s.active AND s.sku IS NOT NULL
@@ -134,7 +134,7 @@ export class ListingDiscoveryRepository {
 
   private async countUnmappedListings(tenantId: string, channelId: string): Promise<number> {
     return count(
-      asRows(
+      recordsOf(
         await this.db.query(
           `SELECT count(*)::int AS total FROM listings l
             WHERE l.tenant_id = $1 AND l.channel_id = $2

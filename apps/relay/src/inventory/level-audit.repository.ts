@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LevelEventEntity } from './entities/level-event.entity';
 import { StockLevelEntity } from './entities/stock-level.entity';
+import { escapeLike } from '../database/query-results';
 
 /** One listing of a SKU with what its channel needs to compute the desired quantity. */
 export interface ListingOfSku {
@@ -141,5 +142,3 @@ export class LevelAuditRepository {
     return rows;
   }
 }
-
-const escapeLike = (v: string): string => v.replace(/[\\%_]/g, '\\$&');

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { isUuid } from '../tenants/tenants.repository';
 import type { DeadLetterStatus } from './dto/dead-letter.dto';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
+import { returnedRows } from '../database/query-results';
 
 export interface DeadLetterFilter {
   channelId?: string;
@@ -29,11 +30,7 @@ const STATUS_SQL: Record<DeadLetterStatus, string> = {
   discarded: 'd.discarded_at IS NOT NULL',
 };
 
-/** TypeORM answers UPDATE ... RETURNING with [rows, rowCount]. */
-const returnedRows = (result: unknown): Record<string, unknown>[] => {
-  const [rows] = Array.isArray(result) ? (result as unknown[]) : [];
-  return Array.isArray(rows) ? (rows as unknown[]).filter(isRecord) : [];
-};
+const returnedRecords = (result: unknown): Record<string, unknown>[] => returnedRows(result).filter(isRecord);
 
 /** Admin reads and state changes of dead letters; every query takes the tenant. */
 @Injectable()
@@ -153,7 +150,7 @@ export class DeadLettersRepository {
   /** Marks an open dead letter discarded (nothing will push it); false when it is not open or not this tenant's. */
   async discard(tenantId: string, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const rows = returnedRows(
+    const rows = returnedRecords(
       await this.db.query(
         `UPDATE dead_letters d SET discarded_at = now() WHERE d.id = $1 AND d.tenant_id = $2 AND ${OPEN} RETURNING d.id`,
         [id, tenantId],

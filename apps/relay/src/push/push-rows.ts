@@ -14,6 +14,7 @@ import {
   type WarehouseQuantities,
 } from '@stockbridge/shared';
 import { CHANNEL_KINDS, type ChannelKind } from '../channels/adapters/channel-adapter';
+import { toNumber } from '../database/query-results';
 
 /**
  * Rows the push pipeline reads with raw SQL, and their parsers: the database is an edge too (jsonb written by
@@ -83,11 +84,6 @@ export function parseChannelRule(raw: unknown, path: string): Parsed<ChannelRule
 const isDate = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.getTime());
 const isNullableDate = (v: unknown): v is Date | null => v === null || isDate(v);
 const isInt = (v: unknown): v is number => isSafeInteger(v);
-/** pg hands numeric and bigint over as text. */
-const toNumber = (v: unknown): number | null => {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  return isFiniteNumber(n) ? n : null;
-};
 
 export function parseChannelRow(raw: unknown): Parsed<PushChannelRow> {
   if (!isRecord(raw)) return { ok: false, reason: 'channel: expected a row' };

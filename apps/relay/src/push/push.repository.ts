@@ -5,6 +5,7 @@ import { CHANNEL_KINDS, type ChannelKind } from '../channels/adapters/channel-ad
 import type { ItemOutcome, ListingPlan } from './push-plan';
 import { NO_LEVEL_ERROR } from './push-plan';
 import { parseChannelRow, parseDueListingRow, type DueListingRow, type PushChannelRow } from './push-rows';
+import { asRows } from '../database/query-results';
 
 /** What push.dlq carries: a dead letter as stored, for alerting and tooling (dead_letters is the record). */
 export interface DeadLetterMessageV1 {
@@ -34,7 +35,6 @@ interface SettledRow {
 const INT_MAX = 2_147_483_647;
 const toInt = (ms: number | null): number | null =>
   ms === null ? null : Math.min(INT_MAX, Math.max(0, Math.round(ms)));
-const asRows = (result: unknown): unknown[] => (Array.isArray(result) ? (result as unknown[]) : []);
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 
 /**

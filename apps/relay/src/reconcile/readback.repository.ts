@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
   isBoolean,
-  isFiniteNumber,
   isRecord,
   isText,
   type Parsed,
@@ -10,6 +9,7 @@ import {
 } from '@stockbridge/shared';
 import { DataSource } from 'typeorm';
 import { parseRuleOverride } from '../push/push-rows';
+import { asRows, toNumber } from '../database/query-results';
 
 /** One listing as the read-back sees it: where it lives, what it should show, whether a push is pending. */
 export interface ReadbackListing {
@@ -23,12 +23,6 @@ export interface ReadbackListing {
   lastPushedAt: Date | null;
   levels: WarehouseQuantities[];
 }
-
-const asRows = (result: unknown): unknown[] => (Array.isArray(result) ? (result as unknown[]) : []);
-const toNumber = (v: unknown): number | null => {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  return isFiniteNumber(n) ? n : null;
-};
 
 function parseLevels(raw: unknown, at: string): WarehouseQuantities[] {
   if (raw === null || raw === undefined) return [];

@@ -12,6 +12,7 @@ import {
   DEFAULT_ZERO_RESEND_AGE_MINUTES,
   ReconciliationSettingsEntity,
 } from './entities/reconciliation-settings.entity';
+import { asRows } from '../database/query-results';
 
 export interface ReconcileSettings {
   intervalMinutes: number;
@@ -35,8 +36,6 @@ export interface ScheduleRow {
   intervalMinutes: number;
   lastStartedAt: Date | null;
 }
-
-const asRows = (result: unknown): unknown[] => (Array.isArray(result) ? (result as unknown[]) : []);
 
 /**
  * The corrections ratio operators watch (healthy below 1 %): corrections on both sides over everything compared

@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import type { AgentRef } from '../agents/agent-ref';
 import type { SnapshotStatus } from './entities/reconciliation-snapshot.entity';
 import { isUuid } from '../tenants/tenants.repository';
+import { asRows, returnedRows } from '../database/query-results';
 
 /** A snapshot as the reconcile feature works with it (bigints as numbers: product ids and versions are < 2^53). */
 export interface SnapshotRow {
@@ -37,12 +38,6 @@ const SNAPSHOT_COLUMNS = `id, run_id, tenant_id, agent_id, status, attempt, page
   cutoff_version::text AS cutoff_version, begun_at, last_product_id::text AS last_product_id, last_seq,
   attempt_events, levels, error, updated_at`;
 
-const asRows = (result: unknown): unknown[] => (Array.isArray(result) ? (result as unknown[]) : []);
-/** TypeORM answers UPDATE ... RETURNING with [rows, rowCount]. */
-const updatedRows = (result: unknown): unknown[] => {
-  const [rows, count] = asRows(result);
-  return Array.isArray(rows) && typeof count === 'number' ? (rows as unknown[]) : [];
-};
 const num = (v: unknown): number | null => {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   return typeof n === 'number' && Number.isSafeInteger(n) ? n : null;
@@ -240,7 +235,7 @@ export class SnapshotsRepository {
 
   /** Takes the next attempt number if nobody did since `seen` was read; null when someone did. */
   async claimAttempt(snapshotId: string, seen: number): Promise<number | null> {
-    const [row] = updatedRows(
+    const [row] = returnedRows(
       await this.db.query(
         `UPDATE reconciliation_snapshots SET attempt = attempt + 1, status = 'requested', updated_at = now()
           WHERE id = $1 AND attempt = $2 AND status IN ('requested', 'streaming') AND expires_at > now()
@@ -256,7 +251,7 @@ export class SnapshotsRepository {
    * must cover the same warehouses (else the caller restarts the snapshot). Null: not accepted.
    */
   async begin(agent: AgentRef, frame: SnapshotBeginV1): Promise<SnapshotRow | null> {
-    const [row] = updatedRows(
+    const [row] = returnedRows(
       await this.db.query(
         `UPDATE reconciliation_snapshots
             SET status = 'streaming', warehouses = $6::text[], cutoff_version = COALESCE(cutoff_version, $7),
@@ -281,7 +276,7 @@ export class SnapshotsRepository {
   /** Stores a chunk and moves the progress in one statement; null when the chunk does not continue it. */
   async stageChunk(agent: AgentRef, chunk: SnapshotChunkV1): Promise<number | null> {
     const e = chunk.events;
-    const [row] = updatedRows(
+    const [row] = returnedRows(
       await this.db.query(STAGE_CHUNK_SQL, [
         chunk.snapshotId,
         agent.tenantId,
@@ -310,7 +305,7 @@ export class SnapshotsRepository {
 
   /** The attempt is complete if the end matches what was stored of it. Null: it does not. */
   async complete(agent: AgentRef, end: SnapshotEndV1): Promise<SnapshotRow | null> {
-    const [row] = updatedRows(
+    const [row] = returnedRows(
       await this.db.query(
         `UPDATE reconciliation_snapshots SET status = 'complete', updated_at = now()
           WHERE id = $1 AND tenant_id = $2 AND agent_id = $3 AND attempt = $4 AND status = 'streaming'
@@ -333,7 +328,7 @@ export class SnapshotsRepository {
   /** Starts the snapshot over (new warehouses, or an end that does not match): nothing staged so far counts. */
   async restart(snapshotId: string, attempt: number): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const reset = updatedRows(
+      const reset = returnedRows(
         await tx.query(
           `UPDATE reconciliation_snapshots
               SET last_product_id = 0, last_seq = 0, attempt_events = 0, levels = 0, warehouses = NULL,
@@ -351,7 +346,7 @@ export class SnapshotsRepository {
 
   /** Gives a snapshot up (agent abort, timeout, relay stop); only an open one, and only its current attempt if given. */
   async fail(snapshotId: string, error: string, attempt?: number): Promise<boolean> {
-    const rows = updatedRows(
+    const rows = returnedRows(
       await this.db.query(
         `UPDATE reconciliation_snapshots SET status = 'failed', error = $2, updated_at = now()
           WHERE id = $1 AND status IN ('requested', 'streaming') AND ($3::int IS NULL OR attempt = $3)

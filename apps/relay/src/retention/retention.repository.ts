@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { returnedRows } from '../database/query-results';
 
 /** The append-only logs that retention trims, with the column that dates a row. */
 export const RETAINED_TABLES = { level_events: 'received_at', deliveries: 'created_at' } as const;
@@ -31,9 +32,7 @@ export class RetentionRepository {
           RETURNING 1`,
         [before, batch],
       );
-      // TypeORM answers DELETE ... RETURNING with [rows, rowCount].
-      const count = Array.isArray(result) ? (result as unknown[])[1] : undefined;
-      return typeof count === 'number' ? count : 0;
+      return returnedRows(result).length;
     });
   }
 }

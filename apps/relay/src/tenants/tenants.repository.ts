@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TenantEntity } from './entities/tenant.entity';
+import { escapeLike } from '../database/query-results';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: string): boolean => UUID.test(v);
@@ -25,7 +26,7 @@ export class TenantsRepository {
       .limit(window.limit + 1);
     if (filter.name !== undefined)
       q.where(`t.name ILIKE '%' || :name || '%' ESCAPE '\\'`, {
-        name: filter.name.replace(/[\\%_]/g, '\\$&'),
+        name: escapeLike(filter.name),
       });
     return q.getMany();
   }
