@@ -181,6 +181,23 @@ describe('SnapshotStreamer', () => {
     expect(pages.commits).toBe(0);
   });
 
+  it('aborts, naming the limit, when Odoo lists more warehouses than a snapshot takes', async () => {
+    pages = { ...pagesOf(2), warehouses: Array.from({ length: 201 }, (_, i) => `W${i}`) };
+    streamer = make(1);
+    streamer.onCommand(command());
+    await until(() => events().at(-1) === 'snapshot-abort');
+    expect(sent).toEqual([
+      {
+        event: 'snapshot-abort',
+        data: {
+          snapshotId: 's1',
+          attempt: 1,
+          reason: 'Odoo lists 201 warehouses; a snapshot takes at most 200',
+        },
+      },
+    ]);
+  });
+
   it('gives the attempt up when the relay stops acking, says so, and commits nothing', async () => {
     pages = pagesOf(6);
     streamer = make(1, 100);

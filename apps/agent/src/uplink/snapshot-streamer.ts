@@ -1,5 +1,6 @@
 import {
   MAX_EVENTS_PER_FRAME,
+  MAX_SNAPSHOT_WAREHOUSES,
   type AgentFrameV1,
   type SnapshotCommandV1,
   type SnapshotReplyV1,
@@ -137,9 +138,9 @@ export class SnapshotStreamer {
     try {
       pages = await this.options.open(`snapshot-${snapshotId}`);
       const warehouses = pages.warehouses;
-      if (warehouses.length > MAX_EVENTS_PER_FRAME)
+      if (warehouses.length > MAX_SNAPSHOT_WAREHOUSES)
         throw new Error(
-          `${warehouses.length} warehouses do not fit one snapshot chunk (${MAX_EVENTS_PER_FRAME} levels)`,
+          `Odoo lists ${warehouses.length} warehouses; a snapshot takes at most ${MAX_SNAPSHOT_WAREHOUSES}`,
         );
       // Every warehouse of a product goes in the same chunk, so a chunk is a complete id range.
       const perChunk = Math.max(1, Math.min(pageSize, Math.floor(MAX_EVENTS_PER_FRAME / warehouses.length)));
