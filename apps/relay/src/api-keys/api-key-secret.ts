@@ -15,5 +15,5 @@ export function hashApiKey(key: string): string {
 
 /** Cheap shape check before touching the database: `sbk_` + 43 base64url characters. */
 export function looksLikeApiKey(key: string): boolean {
-  return /^sbk_[A-Za-z0-9_-]{43}$/.test(key);
+  return key.startsWith(API_KEY_PREFIX) && /^[A-Za-z0-9_-]{43}$/.test(key.slice(API_KEY_PREFIX.length));
 }
