@@ -155,11 +155,6 @@ export class ReconcileService implements BeforeApplicationShutdown {
     this.active.set(run.id, { done, abort });
   }
 
-  /** Waits for a run of this instance to finish (tests, the bench); resolves at once if it is not running here. */
-  async settled(runId: string): Promise<void> {
-    await this.active.get(runId)?.done;
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const { abort } of this.active.values()) abort.abort();
